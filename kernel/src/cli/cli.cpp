@@ -1,0 +1,242 @@
+#include "cli/cli.hpp"
+
+#include <agentsys/abi.h>
+#include <fmt/format.h>
+#include <fmt/ostream.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+
+#include <array>
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "cli/command.hpp"
+#include "plugin/plugin_paths.hpp"
+#include "version.hpp"
+
+namespace agentsys::cli {
+namespace po = boost::program_options;
+namespace fs = std::filesystem;
+
+namespace {
+
+struct CommandSpec {
+  std::string_view noun;
+  std::string_view verb;  // empty: the noun is the command
+  std::string_view usage;
+  std::string_view summary;
+  int (*handler)(CommandContext&);
+};
+
+constexpr std::array<CommandSpec, 5> kCommands = {{
+    {"plugins", "list", "agentsys plugins list [--json]",
+     "List the plugins loaded from the plugin directories, and the files refused with why.",
+     &plugins_list},
+    {"plugins", "inspect", "agentsys plugins inspect FILE [--json]",
+     "Load one plugin file and show its descriptor, ABI and modules, or why it cannot load.",
+     &plugins_inspect},
+    {"module", "list", "agentsys module list [--json]",
+     "List every module with its V1 and V2 plugins and the mode that routes its tasks.",
+     &module_list},
+    {"module", "set", "agentsys module set MODULE --mode v1|v2",
+     "Route a module's tasks to its V1 or V2 plugin; persisted in the state directory.",
+     &module_set},
+    {"run", "", "agentsys run MODULE [--action A] [--input JSON|@FILE] [--json]",
+     "Run one task on a module through its current implementation and print the result.",
+     &run_task},
+}};
+
+po::options_description global_options(GlobalOptions& g) {
+  po::options_description desc("Global options");
+  desc.add_options()                                               //
+      ("help,h", po::bool_switch(&g.help), "show help (for a command: agentsys NOUN VERB --help)")
+      ("version", "print the version and the plugin ABI version")
+      ("state-dir", po::value<fs::path>(&g.state_dir)->default_value("var"),
+       "state directory (database, outputs)")
+      ("plugin-dir", po::value<std::vector<fs::path>>(&g.plugin_dirs)->composing(),
+       "plugin directory; repeatable; replaces $AGENTSYS_PLUGIN_PATH and the default "
+       "<exe>/../lib/agentsys/plugins");
+  return desc;
+}
+
+void print_main_help(std::ostream& out, const po::options_description& globals) {
+  out << "agentsys - AgentSystem V2 plugin microkernel\n\n"
+         "Usage: agentsys [GLOBAL OPTIONS] NOUN [VERB] [OPTIONS]\n\nCommands:\n";
+  for (const CommandSpec& c : kCommands) {
+    fmt::print(out, "  {:<58} {}\n", c.usage.substr(9), c.summary.substr(0, c.summary.find('.')));
+  }
+  out << "\n" << globals << "\n";
+  out << "Exit codes: 0 ok, 1 runtime error (the command ran and failed), 2 usage error (bad "
+         "arguments or input; nothing was done).\n"
+         "Environment: AGENTSYS_PLUGIN_PATH (colon-separated plugin directories), "
+         "AGENTSYS_LOG_LEVEL (debug|info|warn|error, default warn).\n";
+}
+
+void print_noun_help(std::ostream& out, std::string_view noun) {
+  fmt::print(out, "Usage: agentsys {} VERB [OPTIONS]\n\nVerbs:\n", noun);
+  for (const CommandSpec& c : kCommands) {
+    if (c.noun == noun) fmt::print(out, "  {:<10} {}\n", c.verb, c.summary);
+  }
+  fmt::print(out, "\nSee 'agentsys {} VERB --help'.\n", noun);
+}
+
+void configure_logging() {
+  auto logger = spdlog::stderr_color_mt("agentsys");
+  logger->set_pattern("agentsys: %l: %v");
+  spdlog::set_default_logger(logger);
+  const char* level = std::getenv("AGENTSYS_LOG_LEVEL");
+  spdlog::set_level(level != nullptr ? spdlog::level::from_str(level) : spdlog::level::warn);
+}
+
+int dispatch(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
+  GlobalOptions global;
+  po::options_description globals = global_options(global);
+  po::positional_options_description words;
+  words.add("words", -1);
+  po::options_description all;
+  all.add(globals).add_options()("words", po::value<std::vector<std::string>>());
+
+  po::parsed_options parsed = po::command_line_parser(argc, argv)
+                                  .options(all)
+                                  .positional(words)
+                                  .allow_unregistered()
+                                  .run();
+  po::variables_map vm;
+  po::store(parsed, vm);
+  po::notify(vm);
+  std::vector<std::string> rest = po::collect_unrecognized(parsed.options, po::include_positional);
+
+  if (vm.count("version") != 0U) {
+    fmt::print(out, "agentsys {} (plugin ABI {}.{}, build {})\n", kVersion, AS_ABI_VERSION_MAJOR,
+               AS_ABI_VERSION_MINOR, kBuildId);
+    return kExitOk;
+  }
+  auto noun_at = std::find_if(rest.begin(), rest.end(),
+                              [](const std::string& t) { return !t.empty() && t[0] != '-'; });
+  if (noun_at == rest.end()) {
+    if (global.help || rest.empty()) {
+      print_main_help(global.help ? out : err, globals);
+      return global.help ? kExitOk : kExitUsageError;
+    }
+    throw UsageError(fmt::format("expected a command before '{}' (see agentsys --help)", rest[0]));
+  }
+  std::string noun = *noun_at;
+  rest.erase(noun_at);
+
+  bool has_verbs = false;
+  bool known_noun = false;
+  for (const CommandSpec& c : kCommands) {
+    if (c.noun == noun) {
+      known_noun = true;
+      has_verbs = has_verbs || !c.verb.empty();
+    }
+  }
+  if (!known_noun) {
+    throw UsageError(fmt::format("unknown command '{}': expected one of plugins, module, run "
+                                 "(see agentsys --help)",
+                                 noun));
+  }
+  std::string verb;
+  if (has_verbs) {
+    auto verb_at = std::find_if(rest.begin(), rest.end(),
+                                [](const std::string& t) { return !t.empty() && t[0] != '-'; });
+    if (verb_at == rest.end()) {
+      if (global.help) {
+        print_noun_help(out, noun);
+        return kExitOk;
+      }
+      print_noun_help(err, noun);
+      return kExitUsageError;
+    }
+    verb = *verb_at;
+    rest.erase(verb_at);
+  }
+  for (const CommandSpec& c : kCommands) {
+    if (c.noun == noun && c.verb == verb) {
+      CommandContext ctx{global, std::string(c.usage), std::string(c.summary), rest, out, err};
+      return c.handler(ctx);
+    }
+  }
+  std::string verbs;
+  for (const CommandSpec& c : kCommands) {
+    if (c.noun == noun) verbs += (verbs.empty() ? "" : ", ") + std::string(c.verb);
+  }
+  throw UsageError(fmt::format("unknown verb '{} {}': expected one of {}", noun, verb, verbs));
+}
+
+}  // namespace
+
+std::optional<po::variables_map> CommandContext::parse(
+    const po::options_description& desc, const po::positional_options_description& positional) {
+  po::options_description with_help = desc;
+  bool help = false;
+  with_help.add_options()("help,h", po::bool_switch(&help), "show this help");
+  po::variables_map vm;
+  po::store(po::command_line_parser(args).options(with_help).positional(positional).run(), vm);
+  if (help || global.help) {
+    fmt::print(out, "Usage: {}\n\n{}\n\n", usage, summary);
+    out << desc << "\nGlobal options (--state-dir, --plugin-dir): see agentsys --help.\n";
+    return std::nullopt;
+  }
+  po::notify(vm);
+  return vm;
+}
+
+std::unique_ptr<Kernel> CommandContext::make_kernel() {
+  KernelOptions options;
+  options.plugin_dirs = plugin_search_path(global.plugin_dirs, std::getenv("AGENTSYS_PLUGIN_PATH"));
+  options.state_dir = global.state_dir;
+  auto kernel = std::make_unique<Kernel>(std::move(options));
+  for (const PluginRefusal& r : kernel->refusals()) {
+    fmt::print(err, "agentsys: warning: refused plugin {}: {}\n", r.file.string(), r.reason);
+  }
+  return kernel;
+}
+
+std::string read_json_argument(std::string_view option, const std::string& value) {
+  std::string text = value;
+  std::string where = fmt::format("--{}", option);
+  if (!value.empty() && value[0] == '@') {
+    fs::path file = value.substr(1);
+    std::ifstream in(file, std::ios::binary);
+    if (!in) {
+      throw UsageError(fmt::format("--{}: cannot read file '{}'", option, file.string()));
+    }
+    std::ostringstream buf;
+    buf << in.rdbuf();
+    text = buf.str();
+    where = file.string();
+  }
+  try {
+    nlohmann::json parsed = nlohmann::json::parse(text);
+    static_cast<void>(parsed);
+  } catch (const nlohmann::json::parse_error& e) {
+    throw UsageError(fmt::format("{} is not valid JSON: byte {}: {}", where, e.byte,
+                                 std::string(e.what()).substr(std::string(e.what()).rfind(':') + 2)));
+  }
+  return text;
+}
+
+int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {
+  if (!spdlog::get("agentsys")) configure_logging();
+  try {
+    return dispatch(argc, argv, out, err);
+  } catch (const UsageError& e) {
+    fmt::print(err, "agentsys: error: {}\n", e.what());
+    return kExitUsageError;
+  } catch (const po::error& e) {
+    fmt::print(err, "agentsys: error: {} (see --help)\n", e.what());
+    return kExitUsageError;
+  } catch (const RuntimeError& e) {
+    fmt::print(err, "agentsys: error: {}\n", e.what());
+    return kExitRuntimeError;
+  } catch (const std::exception& e) {
+    fmt::print(err, "agentsys: error: {}\n", e.what());
+    return kExitRuntimeError;
+  }
+}
+
+}  // namespace agentsys::cli

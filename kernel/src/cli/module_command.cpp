@@ -1,0 +1,84 @@
+// agentsys module list | set
+#include <fmt/format.h>
+#include <fmt/ostream.h>
+
+#include <nlohmann/json.hpp>
+#include <ostream>
+
+#include "cli/command.hpp"
+#include "cli/table.hpp"
+
+namespace agentsys::cli {
+namespace po = boost::program_options;
+using json = nlohmann::ordered_json;
+
+namespace {
+
+std::string label(const std::shared_ptr<PluginInstance>& p) {
+  return p ? fmt::format("{}@{}", p->descriptor().name, p->descriptor().version) : "-";
+}
+
+json plugin_json(const std::shared_ptr<PluginInstance>& p) {
+  if (!p) return nullptr;
+  return json{{"plugin", p->descriptor().name}, {"version", p->descriptor().version}};
+}
+
+}  // namespace
+
+int module_list(CommandContext& ctx) {
+  bool as_json = false;
+  po::options_description desc("Options");
+  desc.add_options()("json", po::bool_switch(&as_json), "print JSON");
+  if (!ctx.parse(desc)) return 0;
+
+  std::unique_ptr<Kernel> kernel = ctx.make_kernel();
+  auto bindings = kernel->registry().bindings();
+  if (as_json) {
+    json doc = json::array();
+    for (const ModuleBinding& b : bindings) {
+      doc.push_back({{"module", b.module},
+                     {"mode", to_string(b.mode())},
+                     {"mode_source", b.explicit_mode ? "set" : "default"},
+                     {"v1", plugin_json(b.v1)},
+                     {"v2", plugin_json(b.v2)}});
+    }
+    ctx.out << doc.dump(2) << "\n";
+    return 0;
+  }
+  Table table({"MODULE", "MODE", "V1", "V2"});
+  for (const ModuleBinding& b : bindings) {
+    table.add({b.module,
+               fmt::format("{}{}", to_string(b.mode()), b.explicit_mode ? "" : " (default)"),
+               label(b.v1), label(b.v2)});
+  }
+  table.print(ctx.out);
+  return 0;
+}
+
+int module_set(CommandContext& ctx) {
+  std::string module;
+  std::string mode_text;
+  po::options_description desc("Options");
+  desc.add_options()("module", po::value<std::string>(&module), "the module id")(
+      "mode", po::value<std::string>(&mode_text), "v1 (legacy wrapper) or v2 (native plugin)");
+  po::positional_options_description pos;
+  pos.add("module", 1);
+  if (!ctx.parse(desc, pos)) return 0;
+  if (module.empty()) throw UsageError("module set: missing MODULE (usage: " + ctx.usage + ")");
+  if (mode_text.empty()) throw UsageError("module set: missing --mode v1|v2");
+  std::optional<ModuleMode> mode = parse_module_mode(mode_text);
+  if (!mode) {
+    throw UsageError(fmt::format("module set: unknown mode '{}': expected v1 or v2", mode_text));
+  }
+
+  std::unique_ptr<Kernel> kernel = ctx.make_kernel();
+  std::optional<ModuleBinding> before = kernel->registry().binding(module);
+  std::string error = kernel->set_module_mode(module, *mode);
+  if (!error.empty()) throw UsageError("module set: " + error);
+  fmt::print(ctx.out, "module {}: mode {} -> {} (state: {})\n", module,
+             to_string(before->mode()), to_string(*mode),
+             StateStore::database_path(kernel->options().state_dir).string());
+  return 0;
+}
+
+}  // namespace agentsys::cli

@@ -1,0 +1,59 @@
+#pragma once
+// One live instance of a plugin: created through on_create, released through on_destroy.
+#include <agentsys/abi.h>
+
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "host/host_api.hpp"
+#include "plugin/plugin_library.hpp"
+
+namespace agentsys {
+
+struct CallFrame;
+
+/// What one on_invoke returned.
+struct InvokeOutcome {
+  as_status status = AS_OK;
+  std::string output;  ///< Result JSON on AS_OK.
+  std::string error;   ///< Explanation otherwise.
+};
+
+/// Owns an `as_instance`. Holds its library, so the library outlives every instance made from
+/// it; callers hold a shared_ptr for the duration of a call, which is what lets a hot swap
+/// unbind an instance while calls on it are still running.
+class PluginInstance {
+ public:
+  /// Creates an instance; on failure returns null and sets `error`.
+  static std::shared_ptr<PluginInstance> create(std::shared_ptr<const PluginLibrary> library,
+                                                HostSink& sink, std::string_view config_json,
+                                                std::string& error);
+  ~PluginInstance();
+  PluginInstance(const PluginInstance&) = delete;
+  PluginInstance& operator=(const PluginInstance&) = delete;
+
+  /// Calls on_invoke; serialised when the plugin is not thread-safe. Never throws.
+  InvokeOutcome invoke(CallFrame& frame);
+
+  /// Optional hooks; each is a no-op (or nullopt/false) when the plugin lacks it.
+  void quiesce();
+  std::optional<std::string> export_state(std::string& error);
+  bool import_state(std::string_view state_json, std::string& error);
+  [[nodiscard]] bool has_state_transfer() const;
+
+  [[nodiscard]] const PluginDescriptor& descriptor() const { return library_->descriptor(); }
+  [[nodiscard]] const PluginLibrary& library() const { return *library_; }
+
+ private:
+  PluginInstance() = default;
+
+  std::shared_ptr<const PluginLibrary> library_;  // declared first: destroyed last
+  as_host_ctx host_ctx_;
+  as_instance* instance_ = nullptr;
+  std::mutex serial_;  // held around calls when the plugin is not thread-safe
+};
+
+}  // namespace agentsys

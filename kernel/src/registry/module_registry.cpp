@@ -1,0 +1,167 @@
+#include "registry/module_registry.hpp"
+
+#include <fmt/format.h>
+
+#include <chrono>
+
+#include "host/call_frame.hpp"
+
+namespace agentsys {
+namespace {
+
+std::shared_ptr<PluginInstance>& slot(ModuleBinding& b, as_impl impl) {
+  return impl == AS_IMPL_V1 ? b.v1 : b.v2;
+}
+
+}  // namespace
+
+ModuleRegistry::ModuleRegistry(HostSink& sink)
+    : sink_(sink), table_(std::make_shared<const Table>()) {}
+
+std::string ModuleRegistry::install(std::shared_ptr<const PluginLibrary> library, Install how,
+                                    std::string_view config_json) {
+  const PluginDescriptor& d = library->descriptor();
+  std::lock_guard lock(write_mutex_);
+  std::shared_ptr<const Table> current = table_.load();
+
+  std::shared_ptr<PluginInstance> old;
+  if (auto it = current->plugins.find(d.name); it != current->plugins.end()) {
+    if (how == Install::add) {
+      return fmt::format("plugin '{}' is already loaded from {}", d.name,
+                         it->second->library().path().string());
+    }
+    old = it->second;
+  }
+  const bool binds_modules = d.kind == AS_PLUGIN_KIND_DOMAIN;
+  if (binds_modules) {
+    for (const std::string& m : d.modules) {
+      auto it = current->modules.find(m);
+      if (it == current->modules.end()) continue;
+      const auto& held = d.impl == AS_IMPL_V1 ? it->second.v1 : it->second.v2;
+      if (held && held->descriptor().name != d.name) {
+        return fmt::format("declares module '{}' ({}), already provided by plugin '{}' ({})", m,
+                           to_string(d.impl), held->descriptor().name,
+                           held->library().path().string());
+      }
+    }
+  }
+
+  std::string error;
+  std::shared_ptr<PluginInstance> instance =
+      PluginInstance::create(std::move(library), sink_, config_json, error);
+  if (!instance) return error;
+  if (old && old->has_state_transfer() && instance->has_state_transfer()) {
+    std::optional<std::string> state = old->export_state(error);
+    if (!state || !instance->import_state(*state, error)) return error;
+  }
+
+  auto next = std::make_shared<Table>(*current);
+  next->plugins[d.name] = instance;
+  if (old) {  // a newer build may serve fewer modules: drop the old bindings first
+    for (const std::string& m : old->descriptor().modules) {
+      auto it = next->modules.find(m);
+      if (it == next->modules.end()) continue;
+      auto& held = slot(it->second, old->descriptor().impl);
+      if (held == old) held.reset();
+      if (!it->second.v1 && !it->second.v2) next->modules.erase(it);
+    }
+  }
+  if (binds_modules) {
+    for (const std::string& m : d.modules) {
+      ModuleBinding& b = next->modules[m];
+      b.module = m;
+      slot(b, d.impl) = instance;
+    }
+  }
+  table_.store(std::move(next));
+  if (old) old->quiesce();  // calls still running on it finish; it is destroyed after them
+  return {};
+}
+
+std::string ModuleRegistry::set_mode(std::string_view module, ModuleMode mode) {
+  std::lock_guard lock(write_mutex_);
+  std::shared_ptr<const Table> current = table_.load();
+  auto it = current->modules.find(module);
+  if (it == current->modules.end()) {
+    return fmt::format("unknown module '{}': no loaded plugin serves it (see 'agentsys module "
+                       "list')",
+                       module);
+  }
+  const auto& target = mode == ModuleMode::v1 ? it->second.v1 : it->second.v2;
+  if (!target) {
+    return fmt::format("module '{}' has no {} plugin loaded, so it cannot be routed to {}",
+                       module, to_string(mode), to_string(mode));
+  }
+  auto next = std::make_shared<Table>(*current);
+  next->modules.find(module)->second.explicit_mode = mode;
+  table_.store(std::move(next));
+  return {};
+}
+
+bool ModuleRegistry::restore_mode(std::string_view module, ModuleMode mode) {
+  std::lock_guard lock(write_mutex_);
+  std::shared_ptr<const Table> current = table_.load();
+  if (current->modules.find(module) == current->modules.end()) return false;
+  auto next = std::make_shared<Table>(*current);
+  next->modules.find(module)->second.explicit_mode = mode;
+  table_.store(std::move(next));
+  return true;
+}
+
+Invocation ModuleRegistry::invoke(CallFrame& frame) const {
+  Invocation result;
+  std::shared_ptr<PluginInstance> instance;
+  {
+    std::shared_ptr<const Table> table = table_.load();
+    auto it = table->modules.find(frame.module());
+    if (it == table->modules.end()) {
+      result.outcome = {AS_ERR_NOT_FOUND, {},
+                        fmt::format("unknown module '{}': no loaded plugin serves it",
+                                    frame.module())};
+      return result;
+    }
+    ModuleMode mode = it->second.mode();
+    instance = mode == ModuleMode::v1 ? it->second.v1 : it->second.v2;
+    if (!instance) {
+      result.outcome = {AS_ERR_UNSUPPORTED, {},
+                        fmt::format("module '{}' is routed to {} but no {} plugin is loaded: "
+                                    "install it or run 'agentsys module set {} --mode {}'",
+                                    frame.module(), to_string(mode), to_string(mode),
+                                    frame.module(), mode == ModuleMode::v1 ? "v2" : "v1")};
+      return result;
+    }
+  }
+  const PluginDescriptor& d = instance->descriptor();
+  result.impl = d.impl;
+  result.plugin = d.name;
+  result.plugin_version = d.version;
+  auto start = std::chrono::steady_clock::now();
+  result.outcome = instance->invoke(frame);
+  result.latency_ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  return result;
+}
+
+std::optional<ModuleBinding> ModuleRegistry::binding(std::string_view module) const {
+  std::shared_ptr<const Table> table = table_.load();
+  auto it = table->modules.find(module);
+  if (it == table->modules.end()) return std::nullopt;
+  return it->second;
+}
+
+std::vector<ModuleBinding> ModuleRegistry::bindings() const {
+  std::shared_ptr<const Table> table = table_.load();
+  std::vector<ModuleBinding> out;
+  out.reserve(table->modules.size());
+  for (const auto& [name, b] : table->modules) out.push_back(b);
+  return out;
+}
+
+std::vector<std::shared_ptr<PluginInstance>> ModuleRegistry::plugins() const {
+  std::shared_ptr<const Table> table = table_.load();
+  std::vector<std::shared_ptr<PluginInstance>> out;
+  for (const auto& [name, p] : table->plugins) out.push_back(p);
+  return out;
+}
+
+}  // namespace agentsys

@@ -1,0 +1,86 @@
+#pragma once
+// Which plugin instance serves each module, and the atomic hot swap of those bindings.
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "plugin/plugin_instance.hpp"
+#include "registry/module_mode.hpp"
+
+namespace agentsys {
+
+struct CallFrame;
+
+/// A module's two implementations and how its tasks are routed between them.
+struct ModuleBinding {
+  std::string module;
+  std::shared_ptr<PluginInstance> v1;
+  std::shared_ptr<PluginInstance> v2;
+  std::optional<ModuleMode> explicit_mode;  ///< Set by an operator; unset means the default.
+
+  /// The explicit mode, else v1 while a V1 plugin exists (migrations start from V1), else v2.
+  [[nodiscard]] ModuleMode mode() const {
+    if (explicit_mode) return *explicit_mode;
+    return v1 ? ModuleMode::v1 : ModuleMode::v2;
+  }
+};
+
+/// What one routed call did.
+struct Invocation {
+  InvokeOutcome outcome;
+  as_impl impl = AS_IMPL_NONE;  ///< The implementation that served it (NONE if none did).
+  std::string plugin;
+  std::string plugin_version;
+  double latency_ms = 0;
+};
+
+/// Thread-safe registry of plugin instances and module bindings.
+///
+/// Readers take an immutable snapshot of the whole table (one atomic load) and hold the
+/// instance they call through a shared_ptr; writers build a new table and publish it with one
+/// atomic store. So a swap is atomic for every caller, calls in flight finish on the old
+/// instance, and the old instance (then its library) goes away when its last call returns.
+class ModuleRegistry {
+ public:
+  enum class Install { add, replace };
+
+  explicit ModuleRegistry(HostSink& sink);
+
+  /// Creates an instance of `library` and binds it to each module it serves (domain plugins).
+  /// `add` refuses a plugin name that is already installed; `replace` swaps it (hot reload),
+  /// carrying state over when both builds support it. Refuses, changing nothing, when a
+  /// module's slot is held by another plugin. Returns "" or the reason.
+  std::string install(std::shared_ptr<const PluginLibrary> library, Install how,
+                      std::string_view config_json = "{}");
+
+  /// Routes `module` to `mode`; fails when the module or that implementation is missing.
+  std::string set_mode(std::string_view module, ModuleMode mode);
+
+  /// Applies a persisted mode without requiring the implementation to be loaded (a call then
+  /// fails loudly instead of silently running the other implementation). False if unknown.
+  bool restore_mode(std::string_view module, ModuleMode mode);
+
+  /// Routes the call in `frame` to the module's current implementation. Never throws.
+  Invocation invoke(CallFrame& frame) const;
+
+  [[nodiscard]] std::optional<ModuleBinding> binding(std::string_view module) const;
+  [[nodiscard]] std::vector<ModuleBinding> bindings() const;
+  [[nodiscard]] std::vector<std::shared_ptr<PluginInstance>> plugins() const;
+
+ private:
+  struct Table {
+    std::map<std::string, ModuleBinding, std::less<>> modules;
+    std::map<std::string, std::shared_ptr<PluginInstance>, std::less<>> plugins;
+  };
+
+  HostSink& sink_;
+  std::mutex write_mutex_;  // serialises writers; readers never take it
+  std::atomic<std::shared_ptr<const Table>> table_;
+};
+
+}  // namespace agentsys

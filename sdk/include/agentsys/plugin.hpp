@@ -1,0 +1,299 @@
+/// @file plugin.hpp
+/// @brief Header-only C++20 helper for writing AgentSystem plugins on top of abi.h.
+///
+/// A plugin is a class with a constructor and an `invoke` method; `AS_PLUGIN_ENTRY` turns it
+/// into the C entry point and vtable, and catches every exception at the boundary:
+///
+/// @code
+///   #include <agentsys/plugin.hpp>
+///
+///   class Echo {
+///    public:
+///     Echo(agentsys::Host host, std::string_view config_json) : host_(host) {}
+///     std::string invoke(const agentsys::Call& call) {
+///       host_.info("echoing", &call);
+///       return std::string(call.input());
+///     }
+///    private:
+///     agentsys::Host host_;
+///   };
+///
+///   AS_PLUGIN_ENTRY(Echo, .name = "echo_v2", .version = "1.0.0",
+///                   .kind = AS_PLUGIN_KIND_DOMAIN, .impl = AS_IMPL_V2, .modules = {"echo"})
+/// @endcode
+///
+/// Required members of the plugin class `T`:
+///   - `T(agentsys::Host host, std::string_view config_json)`
+///   - `std::string invoke(const agentsys::Call& call)`: returns the result JSON
+/// Optional members, wired to the optional hooks when present:
+///   - `void quiesce()`
+///   - `std::string export_state()`
+///   - `void import_state(std::string_view state_json)`
+///
+/// Throw `agentsys::Error(AS_ERR_..., "message")` to fail with a specific status; any other
+/// exception becomes AS_ERR_INTERNAL with its `what()` as the message.
+#ifndef AGENTSYS_PLUGIN_HPP
+#define AGENTSYS_PLUGIN_HPP
+
+#include <agentsys/abi.h>
+
+#include <exception>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace agentsys {
+
+/// Borrowed view of an `as_str`.
+inline std::string_view view(as_str s) noexcept {
+  return s.ptr == nullptr ? std::string_view{} : std::string_view{s.ptr, s.len};
+}
+
+/// Borrowed `as_str` over a string view; valid as long as the viewed bytes are.
+inline as_str str(std::string_view s) noexcept { return as_str{s.data(), s.size()}; }
+
+/// Appends to a host writer (no-op on NULL).
+inline void write(as_writer* w, std::string_view s) noexcept { as_write(w, s.data(), s.size()); }
+
+/// An error with an ABI status; thrown by plugin code, turned into a status at the boundary.
+class Error : public std::runtime_error {
+ public:
+  Error(as_status status, const std::string& message)
+      : std::runtime_error(message), status_(status) {}
+  [[nodiscard]] as_status status() const noexcept { return status_; }
+
+ private:
+  as_status status_;
+};
+
+/// What a plugin declares about itself; see `as_plugin_descriptor`.
+struct PluginInfo {
+  const char* name = nullptr;
+  const char* version = nullptr;
+  const char* description = nullptr;
+  as_plugin_kind kind = AS_PLUGIN_KIND_DOMAIN;
+  as_impl impl = AS_IMPL_NONE;
+  std::vector<const char*> modules;
+  bool thread_safe = true;
+#ifdef AS_PLUGIN_BUILD_ID
+  const char* build_id = AS_PLUGIN_BUILD_ID;
+#else
+  const char* build_id = nullptr;
+#endif
+};
+
+/// Read-only view of the call being served.
+class Call {
+ public:
+  explicit Call(const as_call* raw) noexcept : raw_(raw) {}
+  [[nodiscard]] std::string_view module() const noexcept { return view(raw_->module); }
+  [[nodiscard]] std::string_view action() const noexcept { return view(raw_->action); }
+  [[nodiscard]] std::string_view input() const noexcept { return view(raw_->input_json); }
+  [[nodiscard]] std::string_view trace_id() const noexcept { return view(raw_->trace_id); }
+  [[nodiscard]] std::string_view run_id() const noexcept { return view(raw_->run_id); }
+  [[nodiscard]] std::string_view task_id() const noexcept { return view(raw_->task_id); }
+  [[nodiscard]] unsigned attempt() const noexcept { return raw_->attempt; }
+  [[nodiscard]] bool dry_run() const noexcept { return (raw_->flags & AS_CALL_DRY_RUN) != 0; }
+  [[nodiscard]] int64_t deadline_unix_ms() const noexcept { return raw_->deadline_unix_ms; }
+  [[nodiscard]] const as_call* raw() const noexcept { return raw_; }
+
+ private:
+  const as_call* raw_;
+};
+
+/// The host's side-effect services (see `as_host_api`).
+enum class Service { run_command, run_sql, read_file, write_file, http_request, policy_check };
+
+/// The host functions, bound to this plugin instance. Cheap to copy.
+class Host {
+ public:
+  Host(const as_host_api* api, as_host_ctx* ctx) noexcept : api_(api), ctx_(ctx) {}
+
+  void log(as_log_level level, std::string_view message, const Call* call = nullptr) const {
+    if (api_ != nullptr && api_->log != nullptr) {
+      api_->log(ctx_, call ? call->raw() : nullptr, level, str(message));
+    }
+  }
+  void debug(std::string_view m, const Call* c = nullptr) const { log(AS_LOG_DEBUG, m, c); }
+  void info(std::string_view m, const Call* c = nullptr) const { log(AS_LOG_INFO, m, c); }
+  void warn(std::string_view m, const Call* c = nullptr) const { log(AS_LOG_WARN, m, c); }
+  void error(std::string_view m, const Call* c = nullptr) const { log(AS_LOG_ERROR, m, c); }
+
+  /// Records a metric sample; `labels_json` is a flat JSON object or empty.
+  void metric(std::string_view name, double value, std::string_view labels_json = {},
+              const Call* call = nullptr) const {
+    if (api_ != nullptr && api_->emit_metric != nullptr) {
+      api_->emit_metric(ctx_, call ? call->raw() : nullptr, str(name), value, str(labels_json));
+    }
+  }
+
+  /// True once the kernel wants `call` to stop; poll it in long loops.
+  [[nodiscard]] bool cancelled(const Call& call) const {
+    return api_ != nullptr && api_->is_cancelled != nullptr &&
+           api_->is_cancelled(ctx_, call.raw()) != 0;
+  }
+
+  /// True when the host offers `service`.
+  [[nodiscard]] bool offers(Service service) const noexcept { return service_fn(service) != nullptr; }
+
+  /// Calls a side-effect service; returns the response JSON or throws `Error`.
+  std::string request(Service service, const Call& call, std::string_view request_json) const {
+    as_host_service_fn fn = service_fn(service);
+    if (fn == nullptr) {
+      throw Error(AS_ERR_UNSUPPORTED, std::string("the host does not offer ") +
+                                          service_name(service) + " (kernel ABI 1." +
+                                          std::to_string(api_ ? api_->abi_minor : 0) + ")");
+    }
+    std::string out;
+    std::string err;
+    as_writer out_w{sizeof(as_writer), &out, &append};
+    as_writer err_w{sizeof(as_writer), &err, &append};
+    as_status st = fn(ctx_, call.raw(), str(request_json), &out_w, &err_w);
+    if (st != AS_OK) {
+      throw Error(st, err.empty() ? std::string(service_name(service)) + " failed" : err);
+    }
+    return out;
+  }
+
+  [[nodiscard]] const as_host_api* api() const noexcept { return api_; }
+  [[nodiscard]] as_host_ctx* ctx() const noexcept { return ctx_; }
+
+ private:
+  static void append(void* ctx, const char* ptr, size_t len) {
+    static_cast<std::string*>(ctx)->append(ptr, len);
+  }
+  static const char* service_name(Service s) noexcept {
+    switch (s) {
+      case Service::run_command: return "run_command";
+      case Service::run_sql: return "run_sql";
+      case Service::read_file: return "read_file";
+      case Service::write_file: return "write_file";
+      case Service::http_request: return "http_request";
+      case Service::policy_check: return "policy_check";
+    }
+    return "unknown service";
+  }
+  [[nodiscard]] as_host_service_fn service_fn(Service s) const noexcept {
+    if (api_ == nullptr) return nullptr;
+    switch (s) {
+      case Service::run_command: return api_->run_command;
+      case Service::run_sql: return api_->run_sql;
+      case Service::read_file: return api_->read_file;
+      case Service::write_file: return api_->write_file;
+      case Service::http_request: return api_->http_request;
+      case Service::policy_check: return api_->policy_check;
+    }
+    return nullptr;
+  }
+
+  const as_host_api* api_;
+  as_host_ctx* ctx_;
+};
+
+namespace detail {
+
+/// Runs `fn`, turning any exception into a status and a message on `err`.
+template <class Fn>
+as_status guarded(as_writer* err, Fn&& fn) noexcept {
+  try {
+    std::forward<Fn>(fn)();
+    return AS_OK;
+  } catch (const Error& e) {
+    write(err, e.what());
+    return e.status();
+  } catch (const std::exception& e) {
+    write(err, e.what());
+    return AS_ERR_INTERNAL;
+  } catch (...) {
+    write(err, "unknown exception");
+    return AS_ERR_INTERNAL;
+  }
+}
+
+template <class T>
+struct Adapter {
+  static T* self(as_instance* i) noexcept { return reinterpret_cast<T*>(i); }
+
+  static as_status create(const as_host_api* host, as_host_ctx* ctx, as_str config,
+                          as_instance** out, as_writer* err) noexcept {
+    return guarded(err, [&] {
+      *out = reinterpret_cast<as_instance*>(new T(Host{host, ctx}, view(config)));
+    });
+  }
+  static as_status invoke(as_instance* i, const as_call* call, as_writer* out,
+                          as_writer* err) noexcept {
+    return guarded(err, [&] {
+      std::string result = self(i)->invoke(Call{call});
+      write(out, result);
+    });
+  }
+  static void destroy(as_instance* i) noexcept { delete self(i); }
+  static void quiesce(as_instance* i) noexcept {
+    try {
+      self(i)->quiesce();
+    } catch (...) {  // NOLINT(bugprone-empty-catch): nothing may cross the boundary
+    }
+  }
+  static as_status export_state(as_instance* i, as_writer* out, as_writer* err) noexcept {
+    return guarded(err, [&] { write(out, self(i)->export_state()); });
+  }
+  static as_status import_state(as_instance* i, as_str state, as_writer* err) noexcept {
+    return guarded(err, [&] { self(i)->import_state(view(state)); });
+  }
+
+  static as_plugin_vtable vtable() noexcept {
+    as_plugin_vtable vt{};
+    vt.struct_size = sizeof(as_plugin_vtable);
+    vt.on_create = &create;
+    vt.on_invoke = &invoke;
+    vt.on_destroy = &destroy;
+    if constexpr (requires(T& t) { t.quiesce(); }) vt.on_quiesce = &quiesce;
+    if constexpr (requires(T& t) { t.export_state(); }) vt.on_export_state = &export_state;
+    if constexpr (requires(T& t, std::string_view s) { t.import_state(s); }) {
+      vt.on_import_state = &import_state;
+    }
+    return vt;
+  }
+};
+
+/// Fills the kernel's descriptor from a lazily built, library-lifetime `PluginInfo`.
+template <class T, class MakeInfo>
+as_status describe(as_plugin_descriptor* out, MakeInfo make_info) noexcept {
+  try {
+    static const PluginInfo info = make_info();
+    static const as_plugin_vtable vt = Adapter<T>::vtable();
+    as_plugin_descriptor d{};
+    d.struct_size = sizeof(as_plugin_descriptor);
+    d.abi_major = AS_ABI_VERSION_MAJOR;
+    d.abi_minor = AS_ABI_VERSION_MINOR;
+    d.name = info.name;
+    d.version = info.version;
+    d.description = info.description;
+    d.kind = info.kind;
+    d.impl = info.impl;
+    d.modules = info.modules.empty() ? nullptr : info.modules.data();
+    d.module_count = info.modules.size();
+    d.flags = info.thread_safe ? static_cast<uint32_t>(AS_PLUGIN_THREAD_SAFE) : 0u;
+    d.build_id = info.build_id;
+    d.vtable = &vt;
+    return as_plugin_descriptor_fill(out, &d);
+  } catch (...) {
+    return AS_ERR_INTERNAL;
+  }
+}
+
+}  // namespace detail
+}  // namespace agentsys
+
+/// Emits the plugin's `as_plugin_entry` for class `Type`; the remaining arguments are
+/// designated initializers of `agentsys::PluginInfo`.
+#define AS_PLUGIN_ENTRY(Type, ...)                                                          \
+  extern "C" AS_PLUGIN_EXPORT as_status as_plugin_entry(const as_host_api* /*host*/,        \
+                                                        as_plugin_descriptor* out) {        \
+    return ::agentsys::detail::describe<Type>(                                             \
+        out, [] { return ::agentsys::PluginInfo{__VA_ARGS__}; });                          \
+  }
+
+#endif  // AGENTSYS_PLUGIN_HPP
