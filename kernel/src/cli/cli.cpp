@@ -214,8 +214,12 @@ std::string read_json_argument(std::string_view option, const std::string& value
     nlohmann::json parsed = nlohmann::json::parse(text);
     static_cast<void>(parsed);
   } catch (const nlohmann::json::parse_error& e) {
-    throw UsageError(fmt::format("{} is not valid JSON: byte {}: {}", where, e.byte,
-                                 std::string(e.what()).substr(std::string(e.what()).rfind(':') + 2)));
+    // what() reads "[json.exception.parse_error.101] parse error at line 1, column 3: ...".
+    std::string why = e.what();
+    if (size_t at = why.find("parse error at "); at != std::string::npos) {
+      why.erase(0, at + std::string_view("parse error at ").size());
+    }
+    throw UsageError(fmt::format("{} is not valid JSON: {}", where, why));
   }
   return text;
 }

@@ -1,0 +1,65 @@
+#pragma once
+// Shared helpers for the unit tests: fixture paths, a recording host sink, temp dirs.
+#include <filesystem>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "host/host_api.hpp"
+
+namespace agentsys::test {
+
+inline const std::filesystem::path kPluginDir = AGENTSYS_TEST_PLUGIN_DIR;
+inline const std::filesystem::path kFixtureDir = AGENTSYS_TEST_FIXTURE_DIR;
+
+inline std::filesystem::path bundled(const std::string& name) { return kPluginDir / (name + ".so"); }
+inline std::filesystem::path bad(const std::string& name) {
+  return kFixtureDir / "bad" / (name + ".so");
+}
+inline std::filesystem::path good(const std::string& name) {
+  return kFixtureDir / "good" / (name + ".so");
+}
+
+/// A fresh directory removed when the object goes out of scope.
+class TempDir {
+ public:
+  TempDir();
+  ~TempDir();
+  TempDir(const TempDir&) = delete;
+  TempDir& operator=(const TempDir&) = delete;
+  [[nodiscard]] const std::filesystem::path& path() const { return path_; }
+
+ private:
+  std::filesystem::path path_;
+};
+
+/// Records what plugins report through the host API.
+class RecordingSink final : public HostSink {
+ public:
+  struct Entry {
+    std::string plugin;
+    std::string text;
+    bool had_call = false;
+  };
+  void log(std::string_view plugin, const CallFrame* call, as_log_level level,
+           std::string_view message) override;
+  void metric(std::string_view plugin, const CallFrame* call, std::string_view name, double value,
+              std::string_view labels_json) override;
+  std::vector<Entry> logs();
+  std::vector<Entry> metrics();
+
+ private:
+  std::mutex mutex_;
+  std::vector<Entry> logs_;
+  std::vector<Entry> metrics_;
+};
+
+/// A sink that drops everything (for load tests).
+class NullSink final : public HostSink {
+ public:
+  void log(std::string_view, const CallFrame*, as_log_level, std::string_view) override {}
+  void metric(std::string_view, const CallFrame*, std::string_view, double,
+              std::string_view) override {}
+};
+
+}  // namespace agentsys::test
