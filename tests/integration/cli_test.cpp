@@ -5,8 +5,8 @@
 
 #include <cstdlib>
 #include <fstream>
-#include <nlohmann/json.hpp>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <set>
 #include <sstream>
 
@@ -53,9 +53,9 @@ class Cli {
     for (const auto& a : args) quoted.push_back(quote(a));
     fs::path out = dir_.path() / "stdout.txt";
     fs::path err = dir_.path() / "stderr.txt";
-    std::string cmd = fmt::format("cd {} && {} {} {} >{} 2>{} </dev/null", quote(dir_.path()),
-                                  env, quote(AGENTSYS_TEST_BIN), fmt::join(quoted, " "),
-                                  quote(out), quote(err));
+    std::string cmd =
+        fmt::format("cd {} && {} {} {} >{} 2>{} </dev/null", quote(dir_.path()), env,
+                    quote(AGENTSYS_TEST_BIN), fmt::join(quoted, " "), quote(out), quote(err));
     int status = std::system(cmd.c_str());
     Result r;
     r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
@@ -96,10 +96,14 @@ TEST_CASE("--version and --help exit 0; no command is a usage error") {
 
 TEST_CASE("--help works at every level") {
   Cli cli;
-  for (std::vector<std::string> args :
-       {std::vector<std::string>{"plugins", "--help"}, {"plugins", "list", "--help"},
-        {"plugins", "inspect", "--help"}, {"module", "--help"}, {"module", "list", "--help"},
-        {"module", "set", "--help"}, {"run", "--help"}, {"--help", "module", "set"}}) {
+  for (std::vector<std::string> args : {std::vector<std::string>{"plugins", "--help"},
+                                        {"plugins", "list", "--help"},
+                                        {"plugins", "inspect", "--help"},
+                                        {"module", "--help"},
+                                        {"module", "list", "--help"},
+                                        {"module", "set", "--help"},
+                                        {"run", "--help"},
+                                        {"--help", "module", "set"}}) {
     Result r = cli(args);
     CAPTURE(args.back());
     CHECK(r.exit_code == 0);
@@ -112,8 +116,9 @@ TEST_CASE("unknown commands, verbs and options are usage errors with one clear l
   Cli cli;
   Result r = cli({"frobnicate"});
   CHECK(r.exit_code == 2);
-  CHECK(r.err == "agentsys: error: unknown command 'frobnicate': expected one of plugins, module, "
-                 "run (see agentsys --help)\n");
+  CHECK(r.err ==
+        "agentsys: error: unknown command 'frobnicate': expected one of plugins, module, "
+        "run (see agentsys --help)\n");
   r = cli({"module", "explode"});
   CHECK(r.exit_code == 2);
   CHECK(r.err == "agentsys: error: unknown verb 'module explode': expected one of list, set\n");
@@ -154,7 +159,8 @@ TEST_CASE("every bad plugin is refused with one line naming the file and why; th
   CHECK(refused.size() == 11);
   CHECK(contains(refused["not_a_library"], "not a loadable shared library"));
   CHECK(contains(refused["no_entry"], "no 'as_plugin_entry' symbol"));
-  CHECK(contains(refused["abi_major_2"], "built for plugin ABI 2.3 but this kernel speaks ABI 1.0"));
+  CHECK(
+      contains(refused["abi_major_2"], "built for plugin ABI 2.3 but this kernel speaks ABI 1.0"));
   CHECK(contains(refused["abi_minor_future"], "needs plugin ABI 1.7 or newer"));
   CHECK(refused["null_name"] == "malformed descriptor: null or empty name");
   CHECK(contains(refused["unknown_kind"], "unknown kind 42"));
@@ -168,8 +174,8 @@ TEST_CASE("every bad plugin is refused with one line naming the file and why; th
   // On stderr: exactly one warning line per refused file, each naming it.
   CHECK(count_lines(r.err) == 11);
   for (const auto& [stem, reason] : refused) {
-    CHECK(contains(r.err, "agentsys: warning: refused plugin " + kBad + "/" + stem + ".so: " +
-                              reason + "\n"));
+    CHECK(contains(
+        r.err, "agentsys: warning: refused plugin " + kBad + "/" + stem + ".so: " + reason + "\n"));
   }
 }
 
@@ -268,8 +274,9 @@ TEST_CASE("a plugin failure is a runtime error (exit 1) naming the module and th
   const std::string good = (kFixtureDir / "good").string();
   Result r = cli({"--plugin-dir", good, "run", "throwing", "--action", "invalid"});
   CHECK(r.exit_code == 1);
-  CHECK(r.err == "agentsys: error: throwing via v2 (throwing_v2 1.0.0): failed (invalid_input): "
-                 "field 'x' is required\n");
+  CHECK(r.err ==
+        "agentsys: error: throwing via v2 (throwing_v2 1.0.0): failed (invalid_input): "
+        "field 'x' is required\n");
   r = cli({"--plugin-dir", good, "run", "throwing", "--action", "bad_json", "--json"});
   CHECK(r.exit_code == 1);
   CHECK(json::parse(r.out)["error_code"] == "internal");

@@ -10,7 +10,8 @@
 # 3. runs the INSTALLED kernel on the example plugin (plugins inspect, run, error paths);
 # 4. runs the installed kernel with no --plugin-dir and no $AGENTSYS_PLUGIN_PATH and checks it
 #    finds the installed bundled plugins (demo_v1, demo_v2) in <exe>/../lib/agentsys/plugins;
-# 5. checks $AGENTSYS_PLUGIN_PATH (colon-separated) is honoured.
+# 5. checks $AGENTSYS_PLUGIN_PATH (colon-separated) is honoured;
+# 6. installs the example into the same prefix and checks the kernel then finds it by default.
 # Exits 0 when everything holds, non-zero with a "FAIL:" line otherwise. Set
 # AGENTSYS_KEEP_TEMP=1 to keep the temporary directory for debugging.
 set -euo pipefail
@@ -180,5 +181,15 @@ AGENTSYS_PLUGIN_PATH="$EXAMPLE_BUILD:$default_dir" "$PREFIX/bin/agentsys" --stat
 expect_json "$LOG/list_env.json" "plugins list with AGENTSYS_PLUGIN_PATH: both directories, all plugins" \
   "d['plugin_dirs'] == ['$EXAMPLE_BUILD', '$default_dir']
    and {'demo_v1', 'demo_v2', 'word_stats_v2'} <= {p['name'] for p in d['plugins']}"
+
+# --- 6. an installed third-party plugin lands in the default directory -----------------------------
+step "installing the example plugin into $PREFIX" cmake --install "$EXAMPLE_BUILD" --prefix "$PREFIX"
+[[ -f "$default_dir/word_stats_v2.so" ]] || fail "the example's install rule did not produce $default_dir/word_stats_v2.so"
+rc=0
+env -u AGENTSYS_PLUGIN_PATH "$PREFIX/bin/agentsys" --state-dir "$STATE" run word_stats \
+  --input '{"text":"installed"}' --json >"$LOG/run_installed.json" 2>"$LOG/run_installed.err" || rc=$?
+[[ $rc -eq 0 ]] || { cat "$LOG/run_installed.err" >&2; fail "agentsys run word_stats exited $rc"; }
+expect_json "$LOG/run_installed.json" "run word_stats with no --plugin-dir after installing the example" \
+  "d['status'] == 'succeeded' and d['output']['words'] == 1"
 
 echo "$ME: PASS"

@@ -51,7 +51,8 @@ TEST_CASE("a module binds its V1 and V2 plugins and defaults to V1") {
   Invocation r = call(registry, "demo", "run", R"({"x":1})");
   CHECK(r.outcome.status == AS_OK);
   CHECK(r.impl == AS_IMPL_V1);
-  CHECK(json::parse(r.outcome.output) == json::parse(R"({"impl":"v1","plugin":"demo_v1","input":{"x":1}})"));
+  CHECK(json::parse(r.outcome.output) ==
+        json::parse(R"({"impl":"v1","plugin":"demo_v1","input":{"x":1}})"));
 
   CHECK(registry.set_mode("demo", ModuleMode::v2).empty());
   r = call(registry, "demo", "run", R"({"x":2})");
@@ -127,7 +128,8 @@ TEST_CASE("on_create failure is reported and nothing is bound") {
   ModuleRegistry registry(sink);
   std::string error = registry.install(load(good("throwing_v2")), ModuleRegistry::Install::add,
                                        R"({"fail_create":true})");
-  CHECK(error == "throwing_v2: on_create failed (status -1): refusing to start: fail_create was set");
+  CHECK(error ==
+        "throwing_v2: on_create failed (status -1): refusing to start: fail_create was set");
   CHECK_FALSE(registry.binding("throwing"));
   CHECK(registry.plugins().empty());
 }
@@ -198,10 +200,10 @@ TEST_CASE("replacing a plugin carries its state over to the new build") {
   ModuleRegistry registry(sink);
   REQUIRE(registry.install(load(bundled("demo_v2")), ModuleRegistry::Install::add).empty());
   for (int i = 0; i < 3; ++i) REQUIRE(call(registry, "demo").outcome.status == AS_OK);
-  REQUIRE(registry
-              .install(load(kFixtureDir / "rebuilt" / "demo_v2.so"),
-                       ModuleRegistry::Install::replace)
-              .empty());
+  REQUIRE(
+      registry
+          .install(load(kFixtureDir / "rebuilt" / "demo_v2.so"), ModuleRegistry::Install::replace)
+          .empty());
   json out = json::parse(call(registry, "demo").outcome.output);
   CHECK(out["version"] == "2.0.1-rebuilt");
   CHECK(out["calls_served"] == 4);

@@ -12,7 +12,9 @@ namespace agentsys::test {
 inline const std::filesystem::path kPluginDir = AGENTSYS_TEST_PLUGIN_DIR;
 inline const std::filesystem::path kFixtureDir = AGENTSYS_TEST_FIXTURE_DIR;
 
-inline std::filesystem::path bundled(const std::string& name) { return kPluginDir / (name + ".so"); }
+inline std::filesystem::path bundled(const std::string& name) {
+  return kPluginDir / (name + ".so");
+}
 inline std::filesystem::path bad(const std::string& name) {
   return kFixtureDir / "bad" / (name + ".so");
 }

@@ -51,14 +51,14 @@ constexpr std::array<CommandSpec, 5> kCommands = {{
 
 po::options_description global_options(GlobalOptions& g) {
   po::options_description desc("Global options");
-  desc.add_options()                                               //
-      ("help,h", po::bool_switch(&g.help), "show help (for a command: agentsys NOUN VERB --help)")
-      ("version", "print the version and the plugin ABI version")
-      ("state-dir", po::value<fs::path>(&g.state_dir)->default_value("var"),
-       "state directory (database, outputs)")
-      ("plugin-dir", po::value<std::vector<fs::path>>(&g.plugin_dirs)->composing(),
-       "plugin directory; repeatable; replaces $AGENTSYS_PLUGIN_PATH and the default "
-       "<exe>/../lib/agentsys/plugins");
+  desc.add_options()  //
+      ("help,h", po::bool_switch(&g.help), "show help (for a command: agentsys NOUN VERB --help)")(
+          "version", "print the version and the plugin ABI version")(
+          "state-dir", po::value<fs::path>(&g.state_dir)->default_value("var"),
+          "state directory (database, outputs)")(
+          "plugin-dir", po::value<std::vector<fs::path>>(&g.plugin_dirs)->composing(),
+          "plugin directory; repeatable; replaces $AGENTSYS_PLUGIN_PATH and the default "
+          "<exe>/../lib/agentsys/plugins");
   return desc;
 }
 
@@ -99,11 +99,8 @@ int dispatch(int argc, const char* const* argv, std::ostream& out, std::ostream&
   po::options_description all;
   all.add(globals).add_options()("words", po::value<std::vector<std::string>>());
 
-  po::parsed_options parsed = po::command_line_parser(argc, argv)
-                                  .options(all)
-                                  .positional(words)
-                                  .allow_unregistered()
-                                  .run();
+  po::parsed_options parsed =
+      po::command_line_parser(argc, argv).options(all).positional(words).allow_unregistered().run();
   po::variables_map vm;
   po::store(parsed, vm);
   po::notify(vm);
@@ -135,9 +132,10 @@ int dispatch(int argc, const char* const* argv, std::ostream& out, std::ostream&
     }
   }
   if (!known_noun) {
-    throw UsageError(fmt::format("unknown command '{}': expected one of plugins, module, run "
-                                 "(see agentsys --help)",
-                                 noun));
+    throw UsageError(
+        fmt::format("unknown command '{}': expected one of plugins, module, run "
+                    "(see agentsys --help)",
+                    noun));
   }
   std::string verb;
   if (has_verbs) {

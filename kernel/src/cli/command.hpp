@@ -35,9 +35,9 @@ struct GlobalOptions {
 
 struct CommandContext {
   GlobalOptions global;
-  std::string usage;               ///< e.g. "agentsys module set MODULE --mode v1|v2"
-  std::string summary;             ///< One line on what the command does.
-  std::vector<std::string> args;   ///< Tokens after NOUN [VERB].
+  std::string usage;              ///< e.g. "agentsys module set MODULE --mode v1|v2"
+  std::string summary;            ///< One line on what the command does.
+  std::vector<std::string> args;  ///< Tokens after NOUN [VERB].
   std::ostream& out;
   std::ostream& err;
 

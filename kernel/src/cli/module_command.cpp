@@ -75,9 +75,8 @@ int module_set(CommandContext& ctx) {
   std::optional<ModuleBinding> before = kernel->registry().binding(module);
   std::string error = kernel->set_module_mode(module, *mode);
   if (!error.empty()) throw UsageError("module set: " + error);
-  fmt::print(ctx.out, "module {}: mode {} -> {} (state: {})\n", module,
-             to_string(before->mode()), to_string(*mode),
-             StateStore::database_path(kernel->options().state_dir).string());
+  fmt::print(ctx.out, "module {}: mode {} -> {} (state: {})\n", module, to_string(before->mode()),
+             to_string(*mode), StateStore::database_path(kernel->options().state_dir).string());
   return 0;
 }
 

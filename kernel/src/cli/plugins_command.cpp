@@ -44,8 +44,10 @@ int plugins_list(CommandContext& ctx) {
   std::unique_ptr<Kernel> kernel = ctx.make_kernel();
   auto plugins = kernel->registry().plugins();
   if (as_json) {
-    json doc{{"plugin_dirs", json::array()}, {"plugins", json::array()}, {"refused", json::array()}};
-    for (const auto& dir : kernel->options().plugin_dirs) doc["plugin_dirs"].push_back(dir.string());
+    json doc{
+        {"plugin_dirs", json::array()}, {"plugins", json::array()}, {"refused", json::array()}};
+    for (const auto& dir : kernel->options().plugin_dirs)
+      doc["plugin_dirs"].push_back(dir.string());
     for (const auto& p : plugins) doc["plugins"].push_back(descriptor_json(p->library()));
     for (const auto& r : kernel->refusals()) {
       doc["refused"].push_back({{"file", r.file.string()}, {"reason", r.reason}});
@@ -96,8 +98,8 @@ int plugins_inspect(CommandContext& ctx) {
                "file:        {}\nname:        {}\nversion:     {}\ndescription: {}\nkind:        "
                "{}\nimpl:        {}\nmodules:     {}\nthread-safe: {}\nabi:         {}.{} (kernel "
                "{}.{})\nbuild id:    {}\nhooks:       on_create on_invoke on_destroy{}{}{}\n",
-               loaded.library->path().string(), d.name, d.version, d.description,
-               to_string(d.kind), to_string(d.impl), join(d.modules),
+               loaded.library->path().string(), d.name, d.version, d.description, to_string(d.kind),
+               to_string(d.impl), join(d.modules),
                d.thread_safe ? "yes" : "no (calls are serialised)", d.abi_major, d.abi_minor,
                AS_ABI_VERSION_MAJOR, AS_ABI_VERSION_MINOR, d.build_id.empty() ? "-" : d.build_id,
                d.vtable.on_quiesce ? " on_quiesce" : "",

@@ -19,11 +19,11 @@ int run_task(CommandContext& ctx) {
   std::string input = "{}";
   bool as_json = false;
   po::options_description desc("Options");
-  desc.add_options()                                                           //
-      ("module", po::value<std::string>(&module), "the module id")            //
+  desc.add_options()                                                                   //
+      ("module", po::value<std::string>(&module), "the module id")                     //
       ("action", po::value<std::string>(&action)->default_value("run"), "the action")  //
       ("input", po::value<std::string>(&input)->default_value("{}"),
-       "task input: inline JSON, or @FILE to read it from a file")             //
+       "task input: inline JSON, or @FILE to read it from a file")  //
       ("json", po::bool_switch(&as_json), "print the result as JSON");
   po::positional_options_description pos;
   pos.add("module", 1);
@@ -34,9 +34,10 @@ int run_task(CommandContext& ctx) {
 
   std::unique_ptr<Kernel> kernel = ctx.make_kernel();
   if (!kernel->registry().binding(module)) {
-    throw UsageError(fmt::format("run: unknown module '{}': no loaded plugin serves it (see "
-                                 "'agentsys module list')",
-                                 module));
+    throw UsageError(
+        fmt::format("run: unknown module '{}': no loaded plugin serves it (see "
+                    "'agentsys module list')",
+                    module));
   }
   CallSpec spec;
   spec.module = module;
@@ -56,8 +57,8 @@ int run_task(CommandContext& ctx) {
       inv.outcome.error = fmt::format("plugin returned malformed JSON: {}", e.what());
     }
   }
-  std::string via = fmt::format("{} via {} ({} {})", module, to_string(inv.impl), inv.plugin,
-                                inv.plugin_version);
+  std::string via =
+      fmt::format("{} via {} ({} {})", module, to_string(inv.impl), inv.plugin, inv.plugin_version);
   if (as_json) {
     json doc{{"module", module},
              {"action", action},

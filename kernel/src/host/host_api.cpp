@@ -9,7 +9,9 @@
 namespace agentsys {
 namespace {
 
-std::string_view view(as_str s) { return s.ptr == nullptr ? std::string_view{} : std::string_view{s.ptr, s.len}; }
+std::string_view view(as_str s) {
+  return s.ptr == nullptr ? std::string_view{} : std::string_view{s.ptr, s.len};
+}
 
 const CallFrame* frame_of(const as_call* call) {
   return call == nullptr ? nullptr : CallFrame::from_raw(call);

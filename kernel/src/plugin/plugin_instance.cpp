@@ -7,9 +7,9 @@
 
 namespace agentsys {
 
-std::shared_ptr<PluginInstance> PluginInstance::create(
-    std::shared_ptr<const PluginLibrary> library, HostSink& sink, std::string_view config_json,
-    std::string& error) {
+std::shared_ptr<PluginInstance> PluginInstance::create(std::shared_ptr<const PluginLibrary> library,
+                                                       HostSink& sink, std::string_view config_json,
+                                                       std::string& error) {
   std::shared_ptr<PluginInstance> self(new PluginInstance());
   self->library_ = std::move(library);
   self->host_ctx_.plugin = self->library_->descriptor().name;
@@ -17,9 +17,9 @@ std::shared_ptr<PluginInstance> PluginInstance::create(
   const as_plugin_vtable& vt = self->library_->descriptor().vtable;
   StringWriter err;
   as_instance* instance = nullptr;
-  as_status status = vt.on_create(host_api(), &self->host_ctx_,
-                                  as_str{config_json.data(), config_json.size()}, &instance,
-                                  err.get());
+  as_status status =
+      vt.on_create(host_api(), &self->host_ctx_, as_str{config_json.data(), config_json.size()},
+                   &instance, err.get());
   if (status != AS_OK || instance == nullptr) {
     error = fmt::format("{}: on_create failed (status {}){}{}", self->descriptor().name, status,
                         err.str().empty() ? "" : ": ", err.str());

@@ -1,7 +1,7 @@
 #include "plugin/plugin_library.hpp"
 
-#include <fmt/format.h>
 #include <dlfcn.h>
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -80,8 +80,7 @@ std::string validate(const as_plugin_descriptor& d, const fs::path& file, Plugin
     return fmt::format(
         "built for plugin ABI {}.{} but this kernel speaks ABI {}.{} (the major version must "
         "match): rebuild the plugin against AgentSystemSDK {}.x",
-        d.abi_major, d.abi_minor, AS_ABI_VERSION_MAJOR, AS_ABI_VERSION_MINOR,
-        AS_ABI_VERSION_MAJOR);
+        d.abi_major, d.abi_minor, AS_ABI_VERSION_MAJOR, AS_ABI_VERSION_MINOR, AS_ABI_VERSION_MAJOR);
   }
   if (d.abi_minor > AS_ABI_VERSION_MINOR) {
     return fmt::format(
@@ -89,9 +88,10 @@ std::string validate(const as_plugin_descriptor& d, const fs::path& file, Plugin
         d.abi_major, d.abi_minor, AS_ABI_VERSION_MAJOR, AS_ABI_VERSION_MINOR);
   }
   if (d.struct_size < offsetof(as_plugin_descriptor, vtable) + sizeof(d.vtable)) {
-    return fmt::format("malformed descriptor: struct_size {} is smaller than the ABI {}.0 "
-                       "descriptor ({} bytes)",
-                       d.struct_size, AS_ABI_VERSION_MAJOR, sizeof(as_plugin_descriptor));
+    return fmt::format(
+        "malformed descriptor: struct_size {} is smaller than the ABI {}.0 "
+        "descriptor ({} bytes)",
+        d.struct_size, AS_ABI_VERSION_MAJOR, sizeof(as_plugin_descriptor));
   }
   if (d.name == nullptr || *d.name == '\0') return "malformed descriptor: null or empty name";
   if (!is_valid_identifier(d.name)) {
@@ -106,14 +106,16 @@ std::string validate(const as_plugin_descriptor& d, const fs::path& file, Plugin
     case AS_PLUGIN_KIND_TELEMETRY:
     case AS_PLUGIN_KIND_LINEAGE: break;
     default:
-      return fmt::format("malformed descriptor: unknown kind {} (expected 1 domain, 2 policy, "
-                         "3 telemetry or 4 lineage)",
-                         static_cast<int>(d.kind));
+      return fmt::format(
+          "malformed descriptor: unknown kind {} (expected 1 domain, 2 policy, "
+          "3 telemetry or 4 lineage)",
+          static_cast<int>(d.kind));
   }
   if (d.impl != AS_IMPL_NONE && d.impl != AS_IMPL_V1 && d.impl != AS_IMPL_V2) {
-    return fmt::format("malformed descriptor: unknown implementation {} (expected 0 none, 1 v1, "
-                       "2 v2)",
-                       static_cast<int>(d.impl));
+    return fmt::format(
+        "malformed descriptor: unknown implementation {} (expected 0 none, 1 v1, "
+        "2 v2)",
+        static_cast<int>(d.impl));
   }
   if (d.kind == AS_PLUGIN_KIND_DOMAIN && d.impl == AS_IMPL_NONE) {
     return "malformed descriptor: a domain plugin must declare implementation v1 or v2";
@@ -199,7 +201,8 @@ LoadResult PluginLibrary::load(const fs::path& file) {
                                  "AS_PLUGIN_ENTRY from agentsys/plugin.hpp)",
                                  AS_PLUGIN_ENTRY_SYMBOL)};
   }
-  auto& entry = lib->library_.get<std::remove_pointer_t<as_plugin_entry_fn>>(AS_PLUGIN_ENTRY_SYMBOL);
+  auto& entry =
+      lib->library_.get<std::remove_pointer_t<as_plugin_entry_fn>>(AS_PLUGIN_ENTRY_SYMBOL);
 
   as_plugin_descriptor raw{};
   raw.struct_size = sizeof(as_plugin_descriptor);

@@ -83,14 +83,15 @@ std::string ModuleRegistry::set_mode(std::string_view module, ModuleMode mode) {
   std::shared_ptr<const Table> current = table_.load();
   auto it = current->modules.find(module);
   if (it == current->modules.end()) {
-    return fmt::format("unknown module '{}': no loaded plugin serves it (see 'agentsys module "
-                       "list')",
-                       module);
+    return fmt::format(
+        "unknown module '{}': no loaded plugin serves it (see 'agentsys module "
+        "list')",
+        module);
   }
   const auto& target = mode == ModuleMode::v1 ? it->second.v1 : it->second.v2;
   if (!target) {
-    return fmt::format("module '{}' has no {} plugin loaded, so it cannot be routed to {}",
-                       module, to_string(mode), to_string(mode));
+    return fmt::format("module '{}' has no {} plugin loaded, so it cannot be routed to {}", module,
+                       to_string(mode), to_string(mode));
   }
   auto next = std::make_shared<Table>(*current);
   next->modules.find(module)->second.explicit_mode = mode;
@@ -115,15 +116,17 @@ Invocation ModuleRegistry::invoke(CallFrame& frame) const {
     std::shared_ptr<const Table> table = table_.load();
     auto it = table->modules.find(frame.module());
     if (it == table->modules.end()) {
-      result.outcome = {AS_ERR_NOT_FOUND, {},
-                        fmt::format("unknown module '{}': no loaded plugin serves it",
-                                    frame.module())};
+      result.outcome = {
+          AS_ERR_NOT_FOUND,
+          {},
+          fmt::format("unknown module '{}': no loaded plugin serves it", frame.module())};
       return result;
     }
     ModuleMode mode = it->second.mode();
     instance = mode == ModuleMode::v1 ? it->second.v1 : it->second.v2;
     if (!instance) {
-      result.outcome = {AS_ERR_UNSUPPORTED, {},
+      result.outcome = {AS_ERR_UNSUPPORTED,
+                        {},
                         fmt::format("module '{}' is routed to {} but no {} plugin is loaded: "
                                     "install it or run 'agentsys module set {} --mode {}'",
                                     frame.module(), to_string(mode), to_string(mode),

@@ -33,8 +33,8 @@ void Database::exec(std::string_view sql) {
 Statement Database::prepare(std::string_view sql) { return Statement(*this, sql); }
 
 Statement::Statement(Database& db, std::string_view sql) : db_(&db) {
-  int rc = sqlite3_prepare_v2(db.handle(), sql.data(), static_cast<int>(sql.size()), &stmt_,
-                              nullptr);
+  int rc =
+      sqlite3_prepare_v2(db.handle(), sql.data(), static_cast<int>(sql.size()), &stmt_, nullptr);
   if (rc != SQLITE_OK) {
     throw Error(fmt::format("{}: cannot prepare '{}': {}", db.file().string(), sql,
                             sqlite3_errmsg(db.handle())));
@@ -80,7 +80,8 @@ void Statement::reset() {
 std::string Statement::column_text(int index) const {
   const unsigned char* text = sqlite3_column_text(stmt_, index);
   if (text == nullptr) return {};
-  return {reinterpret_cast<const char*>(text), static_cast<size_t>(sqlite3_column_bytes(stmt_, index))};
+  return {reinterpret_cast<const char*>(text),
+          static_cast<size_t>(sqlite3_column_bytes(stmt_, index))};
 }
 int64_t Statement::column_int(int index) const { return sqlite3_column_int64(stmt_, index); }
 double Statement::column_double(int index) const { return sqlite3_column_double(stmt_, index); }

@@ -18,9 +18,9 @@ class DemoV2 {
 
   std::string invoke(const agentsys::Call& call) {
     if (call.action() != "run") {
-      throw agentsys::Error(AS_ERR_UNSUPPORTED,
-                            "demo_v2: unknown action '" + std::string(call.action()) +
-                                "' (supported: run)");
+      throw agentsys::Error(
+          AS_ERR_UNSUPPORTED,
+          "demo_v2: unknown action '" + std::string(call.action()) + "' (supported: run)");
     }
     nlohmann::json input = nlohmann::json::parse(call.input(), nullptr, false);
     if (input.is_discarded()) throw agentsys::Error(AS_ERR_INVALID_INPUT, "input is not JSON");

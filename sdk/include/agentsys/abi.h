@@ -67,9 +67,8 @@ extern "C" {
  * True when the struct at `ptr` (which starts with `struct_size`) is large enough to hold
  * `field`. Use before reading any field added after ABI 1.0.
  */
-#define AS_HAS_FIELD(ptr, type, field)                                                        \
-  ((ptr) != NULL &&                                                                          \
-   (ptr)->struct_size >= offsetof(type, field) + sizeof(((type*)0)->field))
+#define AS_HAS_FIELD(ptr, type, field) \
+  ((ptr) != NULL && (ptr)->struct_size >= offsetof(type, field) + sizeof(((type*)0)->field))
 
 /* ------------------------------------------------------------------------------------------ */
 /* Status codes                                                                                */
@@ -80,16 +79,16 @@ typedef int32_t as_status;
 
 /** Status values. Negative values are errors; the kernel maps them to documented codes. */
 enum {
-  AS_OK = 0,                   /**< Success. */
-  AS_ERR_INTERNAL = -1,        /**< Bug or unexpected exception inside the plugin. */
-  AS_ERR_INVALID_INPUT = -2,   /**< The request (input JSON, action, config) is malformed. */
-  AS_ERR_UNSUPPORTED = -3,     /**< Unknown action, or a host service that is not offered. */
-  AS_ERR_CANCELLED = -4,       /**< The call was cancelled (see `is_cancelled`). */
-  AS_ERR_TIMEOUT = -5,         /**< A deadline passed. */
-  AS_ERR_POLICY_DENIED = -6,   /**< Policy refused a side effect. */
-  AS_ERR_NEEDS_APPROVAL = -7,  /**< Policy requires a human approval first. */
-  AS_ERR_UNAVAILABLE = -8,     /**< An upstream dependency is down; retrying may succeed. */
-  AS_ERR_NOT_FOUND = -9        /**< A named thing (file, row, tool) does not exist. */
+  AS_OK = 0,                  /**< Success. */
+  AS_ERR_INTERNAL = -1,       /**< Bug or unexpected exception inside the plugin. */
+  AS_ERR_INVALID_INPUT = -2,  /**< The request (input JSON, action, config) is malformed. */
+  AS_ERR_UNSUPPORTED = -3,    /**< Unknown action, or a host service that is not offered. */
+  AS_ERR_CANCELLED = -4,      /**< The call was cancelled (see `is_cancelled`). */
+  AS_ERR_TIMEOUT = -5,        /**< A deadline passed. */
+  AS_ERR_POLICY_DENIED = -6,  /**< Policy refused a side effect. */
+  AS_ERR_NEEDS_APPROVAL = -7, /**< Policy requires a human approval first. */
+  AS_ERR_UNAVAILABLE = -8,    /**< An upstream dependency is down; retrying may succeed. */
+  AS_ERR_NOT_FOUND = -9       /**< A named thing (file, row, tool) does not exist. */
 };
 
 /* ------------------------------------------------------------------------------------------ */
@@ -300,17 +299,17 @@ typedef struct as_plugin_vtable {
  */
 typedef struct as_plugin_descriptor {
   uint32_t struct_size;
-  uint32_t abi_major;       /**< AS_ABI_VERSION_MAJOR the plugin was compiled against. */
-  uint32_t abi_minor;       /**< Minimum kernel minor version the plugin needs. */
-  const char* name;         /**< Unique plugin name; must equal the file name's stem. */
-  const char* version;      /**< The plugin's own version, e.g. "2.1.0". */
-  const char* description;  /**< One line for `agentsys plugins list`. May be NULL. */
-  as_plugin_kind kind;      /**< What the plugin is for. */
-  as_impl impl;             /**< AS_IMPL_V1 / AS_IMPL_V2 for domain plugins. */
+  uint32_t abi_major;         /**< AS_ABI_VERSION_MAJOR the plugin was compiled against. */
+  uint32_t abi_minor;         /**< Minimum kernel minor version the plugin needs. */
+  const char* name;           /**< Unique plugin name; must equal the file name's stem. */
+  const char* version;        /**< The plugin's own version, e.g. "2.1.0". */
+  const char* description;    /**< One line for `agentsys plugins list`. May be NULL. */
+  as_plugin_kind kind;        /**< What the plugin is for. */
+  as_impl impl;               /**< AS_IMPL_V1 / AS_IMPL_V2 for domain plugins. */
   const char* const* modules; /**< Module ids served (domain plugins: at least one). */
   size_t module_count;
-  uint32_t flags;           /**< `AS_PLUGIN_*` flags. */
-  const char* build_id;     /**< Identifies the exact build (e.g. a git commit). May be NULL. */
+  uint32_t flags;       /**< `AS_PLUGIN_*` flags. */
+  const char* build_id; /**< Identifies the exact build (e.g. a git commit). May be NULL. */
   const as_plugin_vtable* vtable;
 } as_plugin_descriptor;
 

@@ -136,7 +136,9 @@ class Host {
   }
 
   /// True when the host offers `service`.
-  [[nodiscard]] bool offers(Service service) const noexcept { return service_fn(service) != nullptr; }
+  [[nodiscard]] bool offers(Service service) const noexcept {
+    return service_fn(service) != nullptr;
+  }
 
   /// Calls a side-effect service; returns the response JSON or throws `Error`.
   std::string request(Service service, const Call& call, std::string_view request_json) const {
@@ -249,9 +251,9 @@ struct Adapter {
     vt.on_create = &create;
     vt.on_invoke = &invoke;
     vt.on_destroy = &destroy;
-    if constexpr (requires(T& t) { t.quiesce(); }) vt.on_quiesce = &quiesce;
-    if constexpr (requires(T& t) { t.export_state(); }) vt.on_export_state = &export_state;
-    if constexpr (requires(T& t, std::string_view s) { t.import_state(s); }) {
+    if constexpr (requires(T & t) { t.quiesce(); }) vt.on_quiesce = &quiesce;
+    if constexpr (requires(T & t) { t.export_state(); }) vt.on_export_state = &export_state;
+    if constexpr (requires(T & t, std::string_view s) { t.import_state(s); }) {
       vt.on_import_state = &import_state;
     }
     return vt;
@@ -289,11 +291,11 @@ as_status describe(as_plugin_descriptor* out, MakeInfo make_info) noexcept {
 
 /// Emits the plugin's `as_plugin_entry` for class `Type`; the remaining arguments are
 /// designated initializers of `agentsys::PluginInfo`.
-#define AS_PLUGIN_ENTRY(Type, ...)                                                          \
-  extern "C" AS_PLUGIN_EXPORT as_status as_plugin_entry(const as_host_api* /*host*/,        \
-                                                        as_plugin_descriptor* out) {        \
-    return ::agentsys::detail::describe<Type>(                                             \
-        out, [] { return ::agentsys::PluginInfo{__VA_ARGS__}; });                          \
+#define AS_PLUGIN_ENTRY(Type, ...)                                                                 \
+  extern "C" AS_PLUGIN_EXPORT as_status as_plugin_entry(const as_host_api* /*host*/,               \
+                                                        as_plugin_descriptor* out) {               \
+    return ::agentsys::detail::describe<Type>(out,                                                 \
+                                              [] { return ::agentsys::PluginInfo{__VA_ARGS__}; }); \
   }
 
 #endif  // AGENTSYS_PLUGIN_HPP
