@@ -8,7 +8,7 @@ PACKAGES=(
   g++ cmake ninja-build pkgconf git ca-certificates clang-format
   # libraries (headers)
   libboost-dev libboost-program-options-dev
-  libtomlplusplus-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libsqlite3-dev
+  libtomlplusplus-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libsqlite3-dev libssl-dev
   # tests and benchmarks
   doctest-dev libbenchmark-dev
 )

@@ -1,21 +1,66 @@
 #include "kernel.hpp"
 
+#include <spdlog/spdlog.h>
+
+#include <nlohmann/json.hpp>
+
+#include "host/call_frame.hpp"
 #include "plugin/plugin_paths.hpp"
+#include "util/time.hpp"
 
 namespace agentsys {
 namespace fs = std::filesystem;
+using json = nlohmann::json;
 
-Kernel::Kernel(KernelOptions options, HostSink* sink)
-    : options_(std::move(options)),
-      sink_(sink != nullptr ? sink : &default_sink_),
-      registry_(*sink_) {
+void KernelSink::log(std::string_view plugin, const CallFrame* call, as_log_level level,
+                     std::string_view message) {
+  logger_.log(plugin, call, level, message);
+}
+
+void KernelSink::metric(std::string_view plugin, const CallFrame* call, std::string_view name,
+                        double value, std::string_view labels_json) {
+  if (TelemetryBus* t = telemetry_.load()) {
+    t->metric(plugin, name, value, labels_json);
+  } else {
+    logger_.metric(plugin, call, name, value, labels_json);
+  }
+}
+
+void KernelSink::side_effect(std::string_view plugin, const CallFrame& call, std::string_view kind,
+                             std::string_view detail_json, bool performed) {
+  RunStore* store = store_.load();
+  if (store == nullptr) return;
+  json detail = json::parse(detail_json, nullptr, false);
+  json data{{"plugin", plugin},
+            {"kind", kind},
+            {"performed", performed},
+            {"would_do", !performed},
+            {"detail", detail.is_discarded() ? json(detail_json) : detail}};
+  EventRow e;
+  e.ts = iso8601_now();
+  e.type = "side_effect";
+  e.trace_id = std::string(call.raw.trace_id.ptr, call.raw.trace_id.len);
+  e.run_id = std::string(call.raw.run_id.ptr, call.raw.run_id.len);
+  e.module = std::string(call.module());
+  e.attempt = call.raw.attempt;
+  e.data = data.dump(-1, ' ', false, json::error_handler_t::replace);
+  store->append_event(e);
+}
+
+void KernelSink::attach(RunStore* store, TelemetryBus* telemetry) {
+  store_ = store;
+  telemetry_ = telemetry;
+}
+
+Kernel::Kernel(KernelOptions options) : options_(std::move(options)), registry_(sink_) {
   for (const fs::path& file : find_plugin_files(options_.plugin_dirs)) {
     LoadResult loaded = PluginLibrary::load(file);
     if (!loaded) {
       refusals_.push_back({file, loaded.error});
       continue;
     }
-    std::string error = registry_.install(loaded.library, ModuleRegistry::Install::add);
+    std::string config = plugin_config(loaded.library->descriptor());
+    std::string error = registry_.install(loaded.library, ModuleRegistry::Install::add, config);
     if (!error.empty()) refusals_.push_back({file, error});
   }
   std::error_code ec;
@@ -24,15 +69,63 @@ Kernel::Kernel(KernelOptions options, HostSink* sink)
   }
 }
 
+Kernel::~Kernel() {
+  // Stop producing before the consumers go: runner, then telemetry, then the store.
+  if (runner_) runner_->shutdown();
+  runner_.reset();
+  sink_.attach(nullptr, nullptr);
+  telemetry_.reset();
+  runs_.reset();
+}
+
+std::string Kernel::plugin_config(const PluginDescriptor& d) const {
+  if (d.kind != AS_PLUGIN_KIND_TELEMETRY || options_.read_only) return "{}";
+  return json{{"log_file", (options_.state_dir / "logs" / "agentsys.jsonl").string()},
+              {"metrics_dir", (options_.state_dir / "telemetry").string()}}
+      .dump();
+}
+
 StateStore& Kernel::state() {
-  if (!state_) state_ = StateStore::open(options_.state_dir, true);
+  if (!state_) state_ = StateStore::open(options_.state_dir, !options_.read_only);
   return *state_;
 }
 
+RunStore& Kernel::runs() {
+  if (!runs_) {
+    runs_ = std::make_unique<RunStore>(options_.state_dir, options_.durability);
+    sink_.attach(runs_.get(), telemetry_.get());
+  }
+  return *runs_;
+}
+
+TelemetryBus& Kernel::telemetry() {
+  if (!telemetry_) {
+    telemetry_ = std::make_unique<TelemetryBus>(registry_);
+    sink_.attach(runs_.get(), telemetry_.get());
+  }
+  return *telemetry_;
+}
+
+Runner& Kernel::runner() {
+  if (!runner_) {
+    RunStore& store = runs();
+    TelemetryBus& bus = telemetry();
+    runner_ = std::make_unique<Runner>(registry_, &store, &bus, options_.runner);
+    if (options_.recover_on_start) recovered_ = runner_->recover();
+  }
+  return *runner_;
+}
+
 std::string Kernel::set_module_mode(const std::string& module, ModuleMode mode) {
+  std::optional<ModuleBinding> before = registry_.binding(module);
   std::string error = registry_.set_mode(module, mode);
-  if (error.empty()) state().set_module_mode(module, mode);
-  return error;
+  if (!error.empty()) return error;
+  state().set_module_mode(module, mode);
+  json data{{"from", before ? std::string(to_string(before->mode())) : ""},
+            {"to", std::string(to_string(mode))}};
+  runs().append_event({0, iso8601_now(), "mode_changed", "", "", module, "", 0, data.dump()});
+  runs().sync();
+  return {};
 }
 
 }  // namespace agentsys

@@ -15,6 +15,7 @@
 
 #include "cli/command.hpp"
 #include "plugin/plugin_paths.hpp"
+#include "task/task_status.hpp"
 #include "version.hpp"
 
 namespace agentsys::cli {
@@ -31,7 +32,7 @@ struct CommandSpec {
   int (*handler)(CommandContext&);
 };
 
-constexpr std::array<CommandSpec, 5> kCommands = {{
+constexpr std::array<CommandSpec, 12> kCommands = {{
     {"plugins", "list", "agentsys plugins list [--json]",
      "List the plugins loaded from the plugin directories, and the files refused with why.",
      &plugins_list},
@@ -39,14 +40,31 @@ constexpr std::array<CommandSpec, 5> kCommands = {{
      "Load one plugin file and show its descriptor, ABI and modules, or why it cannot load.",
      &plugins_inspect},
     {"module", "list", "agentsys module list [--json]",
-     "List every module with its V1 and V2 plugins and the mode that routes its tasks.",
+     "List every module with its V1 and V2 plugins, its mode, and whether it is paused.",
      &module_list},
     {"module", "set", "agentsys module set MODULE --mode v1|v2",
      "Route a module's tasks to its V1 or V2 plugin; persisted in the state directory.",
      &module_set},
-    {"run", "", "agentsys run MODULE [--action A] [--input JSON|@FILE] [--json]",
-     "Run one task on a module through its current implementation and print the result.",
-     &run_task},
+    {"module", "resume", "agentsys module resume MODULE",
+     "Resume a module paused after repeated consecutive failures.", &module_resume},
+    {"run", "",
+     "agentsys run MODULE [--action A] [--input JSON|@FILE] [--idempotency-key K] "
+     "[--timeout SECONDS] [--retry JSON] [--dry-run] [--json]",
+     "Run one task on a module through the runner and print its result.", &run_task},
+    {"batch", "", "agentsys batch FILE [--json]",
+     "Run the tasks of a JSON-lines file; each is acknowledged durably before it runs.",
+     &batch_run},
+    {"runs", "list", "agentsys runs list [--module M] [--status S] [--limit N] [--json]",
+     "List recorded runs, newest first.", &runs_list},
+    {"runs", "show", "agentsys runs show RUN_ID [--json]",
+     "Show one run: its result, attempts and events.", &runs_show},
+    {"runs", "recover", "agentsys runs recover [--json]",
+     "Resume runs left in flight by a kernel that stopped, per their retry policy.", &runs_recover},
+    {"events", "", "agentsys events [--run RUN_ID] [--limit N] [--json]",
+     "List recorded events (all, or one run's), oldest first.", &events_list},
+    {"metrics", "", "agentsys metrics [--json | --prometheus]",
+     "Show run counts by status and latency percentiles per module and implementation.",
+     &metrics_show},
 }};
 
 po::options_description global_options(GlobalOptions& g) {
@@ -66,7 +84,9 @@ void print_main_help(std::ostream& out, const po::options_description& globals) 
   out << "agentsys - AgentSystem V2 plugin microkernel\n\n"
          "Usage: agentsys [GLOBAL OPTIONS] NOUN [VERB] [OPTIONS]\n\nCommands:\n";
   for (const CommandSpec& c : kCommands) {
-    fmt::print(out, "  {:<58} {}\n", c.usage.substr(9), c.summary.substr(0, c.summary.find('.')));
+    std::string_view usage = c.usage.substr(9);
+    if (usage.size() > 56) usage = usage.substr(0, usage.find(" [", 0));
+    fmt::print(out, "  {:<56} {}\n", usage, c.summary.substr(0, c.summary.find('.')));
   }
   out << "\n" << globals << "\n";
   out << "Exit codes: 0 ok, 1 runtime error (the command ran and failed), 2 usage error (bad "
@@ -183,8 +203,9 @@ std::optional<po::variables_map> CommandContext::parse(
   return vm;
 }
 
-std::unique_ptr<Kernel> CommandContext::make_kernel() {
+std::unique_ptr<Kernel> CommandContext::make_kernel(bool read_only) {
   KernelOptions options;
+  options.read_only = read_only;
   options.plugin_dirs = plugin_search_path(global.plugin_dirs, std::getenv("AGENTSYS_PLUGIN_PATH"));
   options.state_dir = global.state_dir;
   auto kernel = std::make_unique<Kernel>(std::move(options));
@@ -220,6 +241,26 @@ std::string read_json_argument(std::string_view option, const std::string& value
     throw UsageError(fmt::format("{} is not valid JSON: {}", where, why));
   }
   return text;
+}
+
+int finish(CommandContext& ctx, Kernel& kernel, int code) {
+  if (kernel.runner().stuck_attempts() == 0) return code;
+  // A plugin ignored cancellation and is still running in an abandoned call: everything is
+  // recorded, so end the process instead of waiting for it.
+  kernel.runs().sync();
+  kernel.telemetry().drain();
+  ctx.out.flush();
+  ctx.err.flush();
+  std::fflush(nullptr);
+  std::_Exit(code);
+}
+
+TaskStatus parse_status_option(const std::string& text) {
+  if (auto s = parse_task_status(text)) return *s;
+  throw UsageError(
+      fmt::format("unknown status '{}': expected one of pending, running, retrying, "
+                  "succeeded, failed, timed_out, cancelled, interrupted, skipped",
+                  text));
 }
 
 int run(int argc, const char* const* argv, std::ostream& out, std::ostream& err) {

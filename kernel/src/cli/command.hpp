@@ -47,9 +47,17 @@ struct CommandContext {
       const boost::program_options::options_description& desc,
       const boost::program_options::positional_options_description& positional = {});
 
-  /// Loads plugins from the search path; prints one warning line per refused file.
-  std::unique_ptr<Kernel> make_kernel();
+  /// Loads plugins from the search path; prints one warning line per refused file. A
+  /// read-only kernel creates nothing under the state directory.
+  std::unique_ptr<Kernel> make_kernel(bool read_only);
 };
+
+/// Returns `code`, or ends the process at once with it when a plugin is still stuck in an
+/// abandoned call (after making every record durable), since such a thread cannot be joined.
+int finish(CommandContext& ctx, Kernel& kernel, int code);
+
+/// Parses a --status value; throws UsageError listing the valid ones.
+TaskStatus parse_status_option(const std::string& text);
 
 /// Reads `--input` values: inline JSON, or `@FILE`. Throws UsageError when unreadable or
 /// not valid JSON, naming where.
@@ -59,6 +67,13 @@ int plugins_list(CommandContext& ctx);
 int plugins_inspect(CommandContext& ctx);
 int module_list(CommandContext& ctx);
 int module_set(CommandContext& ctx);
+int module_resume(CommandContext& ctx);
 int run_task(CommandContext& ctx);
+int batch_run(CommandContext& ctx);
+int runs_list(CommandContext& ctx);
+int runs_show(CommandContext& ctx);
+int runs_recover(CommandContext& ctx);
+int events_list(CommandContext& ctx);
+int metrics_show(CommandContext& ctx);
 
 }  // namespace agentsys::cli

@@ -31,25 +31,38 @@ int module_list(CommandContext& ctx) {
   desc.add_options()("json", po::bool_switch(&as_json), "print JSON");
   if (!ctx.parse(desc)) return 0;
 
-  std::unique_ptr<Kernel> kernel = ctx.make_kernel();
+  std::unique_ptr<Kernel> kernel = ctx.make_kernel(true);
   auto bindings = kernel->registry().bindings();
+  std::map<std::string, ModuleHealth> health;
+  std::error_code ec;
+  if (std::filesystem::exists(StateStore::database_path(kernel->options().state_dir), ec)) {
+    health = kernel->runs().health();
+  }
   if (as_json) {
     json doc = json::array();
     for (const ModuleBinding& b : bindings) {
-      doc.push_back({{"module", b.module},
-                     {"mode", to_string(b.mode())},
-                     {"mode_source", b.explicit_mode ? "set" : "default"},
-                     {"v1", plugin_json(b.v1)},
-                     {"v2", plugin_json(b.v2)}});
+      doc.push_back(
+          {{"module", b.module},
+           {"mode", to_string(b.mode())},
+           {"mode_source", b.explicit_mode ? "set" : "default"},
+           {"paused", health[b.module].paused},
+           {"paused_reason",
+            health[b.module].paused ? json(health[b.module].paused_reason) : json(nullptr)},
+           {"consecutive_failures", health[b.module].consecutive_failures},
+           {"v1", plugin_json(b.v1)},
+           {"v2", plugin_json(b.v2)}});
     }
     ctx.out << doc.dump(2) << "\n";
     return 0;
   }
-  Table table({"MODULE", "MODE", "V1", "V2"});
+  Table table({"MODULE", "MODE", "V1", "V2", "STATE"});
   for (const ModuleBinding& b : bindings) {
+    const ModuleHealth& h = health[b.module];
     table.add({b.module,
                fmt::format("{}{}", to_string(b.mode()), b.explicit_mode ? "" : " (default)"),
-               label(b.v1), label(b.v2)});
+               label(b.v1), label(b.v2),
+               h.paused ? "paused: " + h.paused_reason
+                        : fmt::format("active ({} consecutive failures)", h.consecutive_failures)});
   }
   table.print(ctx.out);
   return 0;
@@ -71,12 +84,37 @@ int module_set(CommandContext& ctx) {
     throw UsageError(fmt::format("module set: unknown mode '{}': expected v1 or v2", mode_text));
   }
 
-  std::unique_ptr<Kernel> kernel = ctx.make_kernel();
+  std::unique_ptr<Kernel> kernel = ctx.make_kernel(false);
   std::optional<ModuleBinding> before = kernel->registry().binding(module);
   std::string error = kernel->set_module_mode(module, *mode);
   if (!error.empty()) throw UsageError("module set: " + error);
   fmt::print(ctx.out, "module {}: mode {} -> {} (state: {})\n", module, to_string(before->mode()),
              to_string(*mode), StateStore::database_path(kernel->options().state_dir).string());
+  return 0;
+}
+
+}  // namespace agentsys::cli
+
+namespace agentsys::cli {
+
+int module_resume(CommandContext& ctx) {
+  std::string module;
+  po::options_description desc("Options");
+  desc.add_options()("module", po::value<std::string>(&module), "the module id");
+  po::positional_options_description pos;
+  pos.add("module", 1);
+  if (!ctx.parse(desc, pos)) return 0;
+  if (module.empty()) throw UsageError("module resume: missing MODULE (usage: " + ctx.usage + ")");
+  std::unique_ptr<Kernel> kernel = ctx.make_kernel(false);
+  if (!kernel->registry().binding(module)) {
+    throw UsageError(
+        fmt::format("module resume: unknown module '{}' (see 'agentsys module list')", module));
+  }
+  auto health = kernel->runs().health();
+  bool was_paused = health[module].paused;
+  kernel->runner().resume_module(module);
+  fmt::print(ctx.out, "module {}: {}\n", module,
+             was_paused ? "resumed (failure count reset)" : "was not paused; failure count reset");
   return 0;
 }
 

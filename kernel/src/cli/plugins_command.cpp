@@ -41,7 +41,7 @@ int plugins_list(CommandContext& ctx) {
   desc.add_options()("json", po::bool_switch(&as_json), "print JSON");
   if (!ctx.parse(desc)) return 0;
 
-  std::unique_ptr<Kernel> kernel = ctx.make_kernel();
+  std::unique_ptr<Kernel> kernel = ctx.make_kernel(true);
   auto plugins = kernel->registry().plugins();
   if (as_json) {
     json doc{

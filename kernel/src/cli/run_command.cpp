@@ -2,84 +2,82 @@
 #include <fmt/format.h>
 #include <fmt/ostream.h>
 
+#include <cmath>
 #include <nlohmann/json.hpp>
 #include <ostream>
 
 #include "cli/command.hpp"
-#include "host/call_frame.hpp"
-#include "host/status_names.hpp"
+#include "cli/run_output.hpp"
 
 namespace agentsys::cli {
 namespace po = boost::program_options;
-using json = nlohmann::ordered_json;
 
 int run_task(CommandContext& ctx) {
-  std::string module;
-  std::string action = "run";
+  TaskSpec spec;
   std::string input = "{}";
+  std::string retry;
+  double timeout_seconds = 0;
   bool as_json = false;
   po::options_description desc("Options");
-  desc.add_options()                                                                   //
-      ("module", po::value<std::string>(&module), "the module id")                     //
-      ("action", po::value<std::string>(&action)->default_value("run"), "the action")  //
+  desc.add_options()                                                                        //
+      ("module", po::value<std::string>(&spec.module), "the module id")                     //
+      ("action", po::value<std::string>(&spec.action)->default_value("run"), "the action")  //
       ("input", po::value<std::string>(&input)->default_value("{}"),
        "task input: inline JSON, or @FILE to read it from a file")  //
+      ("idempotency-key", po::value<std::string>(&spec.idempotency_key),
+       "run at most once per key: the same key and input return the stored result; the same "
+       "key with another input is an idempotency_conflict")  //
+      ("timeout", po::value<double>(&timeout_seconds),
+       "per-attempt timeout in seconds (default 300)")  //
+      ("retry", po::value<std::string>(&retry),
+       "retry policy JSON: {\"initial_interval_ms\", \"backoff_coefficient\", "
+       "\"maximum_interval_ms\", \"maximum_attempts\", \"non_retryable_error_codes\"} "
+       "(default 1000, 2.0, 60000, 3, [])")  //
+      ("trace-id", po::value<std::string>(&spec.trace_id),
+       "continue this W3C trace (32 hex chars) instead of starting one")  //
+      ("dry-run", po::bool_switch(&spec.dry_run),
+       "run the plugin with dry_run set: side effects are recorded as \"would do\", not done")  //
       ("json", po::bool_switch(&as_json), "print the result as JSON");
   po::positional_options_description pos;
   pos.add("module", 1);
-  if (!ctx.parse(desc, pos)) return 0;
-  if (module.empty()) throw UsageError("run: missing MODULE (usage: " + ctx.usage + ")");
-  if (action.empty()) throw UsageError("run: --action must not be empty");
-  input = read_json_argument("input", input);
-
-  std::unique_ptr<Kernel> kernel = ctx.make_kernel();
-  if (!kernel->registry().binding(module)) {
-    throw UsageError(
-        fmt::format("run: unknown module '{}': no loaded plugin serves it (see "
-                    "'agentsys module list')",
-                    module));
+  std::optional<po::variables_map> vm = ctx.parse(desc, pos);
+  if (!vm) return 0;
+  if (spec.module.empty()) throw UsageError("run: missing MODULE (usage: " + ctx.usage + ")");
+  if (spec.action.empty()) throw UsageError("run: --action must not be empty");
+  if (vm->count("timeout") != 0U) {
+    if (!std::isfinite(timeout_seconds) || timeout_seconds <= 0) {
+      throw UsageError(fmt::format("run: --timeout must be a positive number of seconds, not {}",
+                                   timeout_seconds));
+    }
+    spec.timeout = std::chrono::milliseconds(
+        std::max<int64_t>(1, static_cast<int64_t>(std::llround(timeout_seconds * 1000))));
   }
-  CallSpec spec;
-  spec.module = module;
-  spec.action = action;
-  spec.input_json = input;
-  CallFrame frame(spec);
-  Invocation inv = kernel->registry().invoke(frame);
-
-  bool ok = inv.outcome.status == AS_OK;
-  json output;
-  if (ok) {
+  if (!retry.empty()) {
     try {
-      output = json::parse(inv.outcome.output);
-    } catch (const json::parse_error& e) {
-      ok = false;
-      inv.outcome.status = AS_ERR_INTERNAL;
-      inv.outcome.error = fmt::format("plugin returned malformed JSON: {}", e.what());
+      spec.retry =
+          RetryPolicy::from_json(nlohmann::json::parse(read_json_argument("retry", retry)));
+    } catch (const std::invalid_argument& e) {
+      throw UsageError(fmt::format("--retry: {}", e.what()));
     }
   }
-  std::string via =
-      fmt::format("{} via {} ({} {})", module, to_string(inv.impl), inv.plugin, inv.plugin_version);
+  spec.input_json = read_json_argument("input", input);
+
+  std::unique_ptr<Kernel> kernel = ctx.make_kernel(false);
+  RunResult result;
+  try {
+    result = kernel->runner().run(spec);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(fmt::format("run: {}", e.what()));
+  }
   if (as_json) {
-    json doc{{"module", module},
-             {"action", action},
-             {"impl", inv.impl == AS_IMPL_NONE ? json(nullptr) : json(to_string(inv.impl))},
-             {"plugin", inv.plugin},
-             {"plugin_version", inv.plugin_version},
-             {"status", ok ? "succeeded" : "failed"},
-             {"error_code", ok ? json(nullptr) : json(status_name(inv.outcome.status))},
-             {"message", ok ? json(nullptr) : json(inv.outcome.error)},
-             {"latency_ms", inv.latency_ms},
-             {"output", output}};
-    ctx.out << doc.dump(2) << "\n";
-  } else if (ok) {
-    fmt::print(ctx.out, "{}: succeeded in {:.3f} ms\n{}\n", via, inv.latency_ms, output.dump(2));
+    ctx.out << run_result_json(result).dump(2) << "\n";
+  } else if (result.ok()) {
+    nlohmann::json output = nlohmann::json::parse(result.output_json, nullptr, false);
+    fmt::print(ctx.out, "{}\ntrace {}\n{}\n", run_summary(result), result.trace_id,
+               output.is_discarded() ? result.output_json : output.dump(2));
   }
-  if (!ok) {
-    fmt::print(ctx.err, "agentsys: error: {}: failed ({}): {}\n", via,
-               status_name(inv.outcome.status), inv.outcome.error);
-    return 1;
-  }
-  return 0;
+  if (!result.ok()) fmt::print(ctx.err, "agentsys: error: {}\n", run_summary(result));
+  return finish(ctx, *kernel, result.ok() ? 0 : 1);
 }
 
 }  // namespace agentsys::cli

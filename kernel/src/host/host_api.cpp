@@ -5,6 +5,7 @@
 #include <chrono>
 
 #include "host/call_frame.hpp"
+#include "host/run_command_service.hpp"
 
 namespace agentsys {
 namespace {
@@ -27,7 +28,10 @@ spdlog::level::level_enum to_spdlog(as_log_level level) {
   return spdlog::level::info;
 }
 
-void host_log(as_host_ctx* ctx, const as_call* call, as_log_level level, as_str message) {
+void host_log(as_host_ctx* ctx, const as_call* call, int32_t raw_level, as_str message) {
+  as_log_level level = raw_level <= AS_LOG_DEBUG   ? AS_LOG_DEBUG
+                       : raw_level >= AS_LOG_ERROR ? AS_LOG_ERROR
+                                                   : static_cast<as_log_level>(raw_level);
   if (ctx != nullptr && ctx->sink != nullptr) {
     ctx->sink->log(ctx->plugin, frame_of(call), level, view(message));
   } else {
@@ -62,7 +66,7 @@ const as_host_api kHostApi = {
     &host_log,
     &host_emit_metric,
     &host_is_cancelled,
-    nullptr,  // run_command: added with the policy plugin
+    &run_command_service,
     nullptr,  // run_sql
     nullptr,  // read_file
     nullptr,  // write_file

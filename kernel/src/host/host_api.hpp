@@ -18,6 +18,11 @@ class HostSink {
                    std::string_view message) = 0;
   virtual void metric(std::string_view plugin, const CallFrame* call, std::string_view name,
                       double value, std::string_view labels_json) = 0;
+  /// A side effect a plugin asked the host for: `performed` false means dry-run ("would do").
+  /// `detail_json` is a JSON object describing it.
+  virtual void side_effect(std::string_view /*plugin*/, const CallFrame& /*call*/,
+                           std::string_view /*kind*/, std::string_view /*detail_json*/,
+                           bool /*performed*/) {}
 };
 
 /// Writes plugin logs and metrics to the kernel's spdlog logger.
@@ -39,8 +44,8 @@ struct as_host_ctx {
 
 namespace agentsys {
 
-/// The kernel's host function table (ABI 1.0). Side-effect services are NULL until the
-/// policy-enforcing implementations are installed.
+/// The kernel's host function table (ABI 1.0). Offers run_command; the other side-effect
+/// services are NULL until their policy-enforcing implementations exist.
 const as_host_api* host_api();
 
 }  // namespace agentsys

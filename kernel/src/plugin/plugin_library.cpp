@@ -91,7 +91,8 @@ std::string validate(const as_plugin_descriptor& d, const fs::path& file, Plugin
     return fmt::format(
         "malformed descriptor: struct_size {} is smaller than the ABI {}.0 "
         "descriptor ({} bytes)",
-        d.struct_size, AS_ABI_VERSION_MAJOR, sizeof(as_plugin_descriptor));
+        d.struct_size, AS_ABI_VERSION_MAJOR,
+        offsetof(as_plugin_descriptor, vtable) + sizeof(d.vtable));
   }
   if (d.name == nullptr || *d.name == '\0') return "malformed descriptor: null or empty name";
   if (!is_valid_identifier(d.name)) {
@@ -100,22 +101,15 @@ std::string validate(const as_plugin_descriptor& d, const fs::path& file, Plugin
   if (d.version == nullptr || *d.version == '\0') {
     return "malformed descriptor: null or empty version";
   }
-  switch (d.kind) {
-    case AS_PLUGIN_KIND_DOMAIN:
-    case AS_PLUGIN_KIND_POLICY:
-    case AS_PLUGIN_KIND_TELEMETRY:
-    case AS_PLUGIN_KIND_LINEAGE: break;
-    default:
-      return fmt::format(
-          "malformed descriptor: unknown kind {} (expected 1 domain, 2 policy, "
-          "3 telemetry or 4 lineage)",
-          static_cast<int>(d.kind));
-  }
-  if (d.impl != AS_IMPL_NONE && d.impl != AS_IMPL_V1 && d.impl != AS_IMPL_V2) {
+  if (d.kind < AS_PLUGIN_KIND_DOMAIN || d.kind > AS_PLUGIN_KIND_LINEAGE) {
     return fmt::format(
-        "malformed descriptor: unknown implementation {} (expected 0 none, 1 v1, "
-        "2 v2)",
-        static_cast<int>(d.impl));
+        "malformed descriptor: unknown kind {} (expected 1 domain, 2 policy, 3 telemetry or 4 "
+        "lineage)",
+        d.kind);
+  }
+  if (d.impl > AS_IMPL_V2) {
+    return fmt::format(
+        "malformed descriptor: unknown implementation {} (expected 0 none, 1 v1, 2 v2)", d.impl);
   }
   if (d.kind == AS_PLUGIN_KIND_DOMAIN && d.impl == AS_IMPL_NONE) {
     return "malformed descriptor: a domain plugin must declare implementation v1 or v2";
@@ -160,8 +154,8 @@ std::string validate(const as_plugin_descriptor& d, const fs::path& file, Plugin
   out.version = d.version;
   out.description = optional_string(d.description);
   out.build_id = optional_string(d.build_id);
-  out.kind = d.kind;
-  out.impl = d.impl;
+  out.kind = static_cast<as_plugin_kind>(d.kind);
+  out.impl = static_cast<as_impl>(d.impl);
   out.modules = std::move(modules);
   out.thread_safe = (d.flags & AS_PLUGIN_THREAD_SAFE) != 0;
   out.abi_major = d.abi_major;

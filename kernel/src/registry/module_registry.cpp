@@ -109,40 +109,50 @@ bool ModuleRegistry::restore_mode(std::string_view module, ModuleMode mode) {
   return true;
 }
 
-Invocation ModuleRegistry::invoke(CallFrame& frame) const {
-  Invocation result;
-  std::shared_ptr<PluginInstance> instance;
-  {
-    std::shared_ptr<const Table> table = table_.load();
-    auto it = table->modules.find(frame.module());
-    if (it == table->modules.end()) {
-      result.outcome = {
-          AS_ERR_NOT_FOUND,
-          {},
-          fmt::format("unknown module '{}': no loaded plugin serves it", frame.module())};
-      return result;
-    }
-    ModuleMode mode = it->second.mode();
-    instance = mode == ModuleMode::v1 ? it->second.v1 : it->second.v2;
-    if (!instance) {
-      result.outcome = {AS_ERR_UNSUPPORTED,
-                        {},
-                        fmt::format("module '{}' is routed to {} but no {} plugin is loaded: "
-                                    "install it or run 'agentsys module set {} --mode {}'",
-                                    frame.module(), to_string(mode), to_string(mode),
-                                    frame.module(), mode == ModuleMode::v1 ? "v2" : "v1")};
-      return result;
-    }
+ModuleRegistry::Route ModuleRegistry::route(std::string_view module) const {
+  std::shared_ptr<const Table> table = table_.load();
+  auto it = table->modules.find(module);
+  if (it == table->modules.end()) {
+    return {nullptr,
+            {AS_ERR_NOT_FOUND,
+             {},
+             fmt::format("unknown module '{}': no loaded plugin serves it", module)}};
   }
-  const PluginDescriptor& d = instance->descriptor();
+  ModuleMode mode = it->second.mode();
+  std::shared_ptr<PluginInstance> instance = mode == ModuleMode::v1 ? it->second.v1 : it->second.v2;
+  if (!instance) {
+    return {nullptr,
+            {AS_ERR_UNSUPPORTED,
+             {},
+             fmt::format("module '{}' is routed to {} but no {} plugin is loaded: install it or "
+                         "run 'agentsys module set {} --mode {}'",
+                         module, to_string(mode), to_string(mode), module,
+                         mode == ModuleMode::v1 ? "v2" : "v1")}};
+  }
+  return {std::move(instance), {}};
+}
+
+Invocation ModuleRegistry::call(PluginInstance& instance, CallFrame& frame) {
+  Invocation result;
+  const PluginDescriptor& d = instance.descriptor();
   result.impl = d.impl;
   result.plugin = d.name;
   result.plugin_version = d.version;
   auto start = std::chrono::steady_clock::now();
-  result.outcome = instance->invoke(frame);
+  result.outcome = instance.invoke(frame);
   result.latency_ms =
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   return result;
+}
+
+Invocation ModuleRegistry::invoke(CallFrame& frame) const {
+  Route r = route(frame.module());
+  if (!r.instance) {
+    Invocation result;
+    result.outcome = std::move(r.error);
+    return result;
+  }
+  return call(*r.instance, frame);
 }
 
 std::optional<ModuleBinding> ModuleRegistry::binding(std::string_view module) const {

@@ -65,6 +65,16 @@ class ModuleRegistry {
   /// fails loudly instead of silently running the other implementation). False if unknown.
   bool restore_mode(std::string_view module, ModuleMode mode);
 
+  /// The instance a call to `module` goes to now, or an error outcome saying why there is none.
+  struct Route {
+    std::shared_ptr<PluginInstance> instance;
+    InvokeOutcome error;
+  };
+  [[nodiscard]] Route route(std::string_view module) const;
+
+  /// Calls `instance` (timing it). Never throws.
+  static Invocation call(PluginInstance& instance, CallFrame& frame);
+
   /// Routes the call in `frame` to the module's current implementation. Never throws.
   Invocation invoke(CallFrame& frame) const;
 

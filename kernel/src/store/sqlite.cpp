@@ -17,7 +17,10 @@ Database::Database(const std::filesystem::path& file, bool create) : file_(file)
   sqlite3_extended_result_codes(db_, 1);
 }
 
-Database::~Database() { sqlite3_close_v2(db_); }
+Database::~Database() {
+  cache_.clear();  // finalize statements before closing
+  sqlite3_close_v2(db_);
+}
 
 void Database::exec(std::string_view sql) {
   char* message = nullptr;
@@ -31,6 +34,15 @@ void Database::exec(std::string_view sql) {
 }
 
 Statement Database::prepare(std::string_view sql) { return Statement(*this, sql); }
+
+Statement& Database::cached(std::string_view sql) {
+  auto it = cache_.find(sql);
+  if (it == cache_.end()) {
+    it = cache_.emplace(std::string(sql), std::make_unique<Statement>(*this, sql)).first;
+  }
+  it->second->reset();
+  return *it->second;
+}
 
 Statement::Statement(Database& db, std::string_view sql) : db_(&db) {
   int rc =

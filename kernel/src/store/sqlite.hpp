@@ -4,6 +4,8 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <map>
+#include <memory>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -28,12 +30,15 @@ class Database {
 
   void exec(std::string_view sql);
   Statement prepare(std::string_view sql);
+  /// A statement prepared once per connection and reused (reset before it is returned).
+  Statement& cached(std::string_view sql);
   [[nodiscard]] sqlite3* handle() const { return db_; }
   [[nodiscard]] const std::filesystem::path& file() const { return file_; }
 
  private:
   sqlite3* db_ = nullptr;
   std::filesystem::path file_;
+  std::map<std::string, std::unique_ptr<Statement>, std::less<>> cache_;
 };
 
 class Statement {

@@ -2,25 +2,10 @@
 
 #include <fmt/format.h>
 
-#include <array>
-#include <string_view>
+#include "store/schema.hpp"
 
 namespace agentsys {
 namespace fs = std::filesystem;
-namespace {
-
-// Append-only: migration N (1-based) brings the schema from version N-1 to N.
-constexpr std::array<std::string_view, 1> kMigrations = {
-    R"sql(
-    CREATE TABLE module_modes (
-      module     TEXT PRIMARY KEY,
-      mode       TEXT NOT NULL CHECK (mode IN ('v1', 'v2')),
-      updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
-    );
-    )sql",
-};
-
-}  // namespace
 
 fs::path StateStore::database_path(const fs::path& state_dir) { return state_dir / "agentsys.db"; }
 
@@ -37,28 +22,11 @@ StateStore::StateStore(const fs::path& file) : db_(file, true) {
   db_.exec("PRAGMA foreign_keys=ON");
 }
 
-int StateStore::latest_schema_version() { return static_cast<int>(kMigrations.size()); }
+int StateStore::latest_schema_version() { return schema::latest_version(); }
 
-int StateStore::schema_version() {
-  sqlite::Statement st = db_.prepare("PRAGMA user_version");
-  st.step();
-  return static_cast<int>(st.column_int(0));
-}
+int StateStore::schema_version() { return schema::current_version(db_); }
 
-void StateStore::migrate() {
-  int version = schema_version();
-  if (version > latest_schema_version()) {
-    throw sqlite::Error(fmt::format(
-        "{} has schema version {}, newer than this agentsys understands ({}): use a newer build",
-        db_.file().string(), version, latest_schema_version()));
-  }
-  for (int v = version; v < latest_schema_version(); ++v) {
-    sqlite::Transaction tx(db_);
-    db_.exec(kMigrations[static_cast<size_t>(v)]);
-    db_.exec(fmt::format("PRAGMA user_version = {}", v + 1));
-    tx.commit();
-  }
-}
+void StateStore::migrate() { schema::migrate(db_); }
 
 std::map<std::string, ModuleMode> StateStore::module_modes() {
   std::map<std::string, ModuleMode> modes;

@@ -49,4 +49,5 @@ class DemoV2 {
 
 AS_PLUGIN_ENTRY(DemoV2, .name = "demo_v2", .version = DEMO_V2_VERSION,
                 .description = "Demo module, native side (C++ plugin.hpp): echoes the input",
-                .kind = AS_PLUGIN_KIND_DOMAIN, .impl = AS_IMPL_V2, .modules = {"demo"})
+                .kind = AS_PLUGIN_KIND_DOMAIN, .impl = AS_IMPL_V2, .modules = {"demo"},
+                .thread_safe = true)

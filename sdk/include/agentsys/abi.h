@@ -210,8 +210,11 @@ typedef struct as_host_api {
   uint32_t abi_major; /**< The kernel's AS_ABI_VERSION_MAJOR. */
   uint32_t abi_minor; /**< The kernel's AS_ABI_VERSION_MINOR. */
 
-  /** Writes one log record. `call` may be NULL outside a call. Never fails. */
-  void (*log)(as_host_ctx* ctx, const as_call* call, as_log_level level, as_str message);
+  /**
+   * Writes one log record. `level` is an `as_log_level` (passed as a fixed-width integer, since
+   * C enums vary in size). `call` may be NULL outside a call. Never fails.
+   */
+  void (*log)(as_host_ctx* ctx, const as_call* call, int32_t level, as_str message);
 
   /**
    * Records a metric sample. `labels_json` is a flat JSON object of string labels, or empty.
@@ -304,8 +307,8 @@ typedef struct as_plugin_descriptor {
   const char* name;           /**< Unique plugin name; must equal the file name's stem. */
   const char* version;        /**< The plugin's own version, e.g. "2.1.0". */
   const char* description;    /**< One line for `agentsys plugins list`. May be NULL. */
-  as_plugin_kind kind;        /**< What the plugin is for. */
-  as_impl impl;               /**< AS_IMPL_V1 / AS_IMPL_V2 for domain plugins. */
+  uint32_t kind;              /**< An `as_plugin_kind` (fixed width: C enums vary in size). */
+  uint32_t impl;              /**< An `as_impl`: AS_IMPL_V1 / AS_IMPL_V2 for domain plugins. */
   const char* const* modules; /**< Module ids served (domain plugins: at least one). */
   size_t module_count;
   uint32_t flags;       /**< `AS_PLUGIN_*` flags. */

@@ -76,7 +76,11 @@ struct PluginInfo {
   as_plugin_kind kind = AS_PLUGIN_KIND_DOMAIN;
   as_impl impl = AS_IMPL_NONE;
   std::vector<const char*> modules;
-  bool thread_safe = true;
+  /// Whether `invoke` may run concurrently on one instance. Off by default: the kernel then
+  /// serialises calls, which is always safe.
+  bool thread_safe = false;
+  /// The oldest kernel minor ABI version this plugin works with (it uses nothing newer).
+  uint32_t min_abi_minor = 0;
 #ifdef AS_PLUGIN_BUILD_ID
   const char* build_id = AS_PLUGIN_BUILD_ID;
 #else
@@ -113,7 +117,7 @@ class Host {
 
   void log(as_log_level level, std::string_view message, const Call* call = nullptr) const {
     if (api_ != nullptr && api_->log != nullptr) {
-      api_->log(ctx_, call ? call->raw() : nullptr, level, str(message));
+      api_->log(ctx_, call ? call->raw() : nullptr, static_cast<int32_t>(level), str(message));
     }
   }
   void debug(std::string_view m, const Call* c = nullptr) const { log(AS_LOG_DEBUG, m, c); }
@@ -145,7 +149,8 @@ class Host {
     as_host_service_fn fn = service_fn(service);
     if (fn == nullptr) {
       throw Error(AS_ERR_UNSUPPORTED, std::string("the host does not offer ") +
-                                          service_name(service) + " (kernel ABI 1." +
+                                          service_name(service) + " (kernel ABI " +
+                                          std::to_string(api_ ? api_->abi_major : 0) + "." +
                                           std::to_string(api_ ? api_->abi_minor : 0) + ")");
     }
     std::string out;
@@ -178,7 +183,8 @@ class Host {
     return "unknown service";
   }
   [[nodiscard]] as_host_service_fn service_fn(Service s) const noexcept {
-    if (api_ == nullptr) return nullptr;
+    // All services are ABI 1.0 fields; a table too small to hold one has none of them.
+    if (api_ == nullptr || !AS_HAS_FIELD(api_, as_host_api, policy_check)) return nullptr;
     switch (s) {
       case Service::run_command: return api_->run_command;
       case Service::run_sql: return api_->run_sql;
@@ -269,12 +275,12 @@ as_status describe(as_plugin_descriptor* out, MakeInfo make_info) noexcept {
     as_plugin_descriptor d{};
     d.struct_size = sizeof(as_plugin_descriptor);
     d.abi_major = AS_ABI_VERSION_MAJOR;
-    d.abi_minor = AS_ABI_VERSION_MINOR;
+    d.abi_minor = info.min_abi_minor;
     d.name = info.name;
     d.version = info.version;
     d.description = info.description;
-    d.kind = info.kind;
-    d.impl = info.impl;
+    d.kind = static_cast<uint32_t>(info.kind);
+    d.impl = static_cast<uint32_t>(info.impl);
     d.modules = info.modules.empty() ? nullptr : info.modules.data();
     d.module_count = info.modules.size();
     d.flags = info.thread_safe ? static_cast<uint32_t>(AS_PLUGIN_THREAD_SAFE) : 0u;

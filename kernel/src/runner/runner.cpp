@@ -1,0 +1,718 @@
+#include "runner/runner.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <nlohmann/json.hpp>
+#include <stdexcept>
+
+#include "host/call_frame.hpp"
+#include "plugin/plugin_library.hpp"
+#include "task/ids.hpp"
+#include "util/process_identity.hpp"
+#include "util/sha256.hpp"
+#include "util/time.hpp"
+
+namespace agentsys {
+using json = nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+/// One acknowledged run, from submission to its terminal status.
+struct Runner::Run {
+  TaskSpec spec;  // ids filled in
+  std::string run_id;
+  std::string digest;
+  std::string created_at;
+  std::string key_id;  // "module\0key" when the task has an idempotency key
+  RetryPolicy retry;
+  std::chrono::milliseconds timeout{0};
+  TaskStatus status = TaskStatus::pending;
+  unsigned attempt = 0;
+  std::optional<Clock::time_point> first_start;
+  RunResult result;
+  std::promise<RunResult> promise;
+  std::shared_future<RunResult> future = promise.get_future().share();
+  bool completed = false;
+};
+
+/// One attempt; shared by the worker calling the plugin and the deadline timer.
+struct Runner::Attempt {
+  std::shared_ptr<Run> run;
+  unsigned number = 0;
+  std::unique_ptr<CallFrame> frame;
+  std::shared_ptr<PluginInstance> instance;
+  std::atomic<bool> resolved{false};  // first of worker/deadline to set it finishes the attempt
+  Clock::time_point started;
+  std::string started_at;
+  TimerQueue::Id deadline_timer = 0;
+};
+
+namespace {
+
+std::string impl_name(as_impl impl) {
+  return impl == AS_IMPL_NONE ? std::string() : std::string(to_string(impl));
+}
+
+RunResult result_from_row(const RunRow& row) {
+  RunResult r;
+  r.run_id = row.run_id;
+  r.task_id = row.task_id;
+  r.trace_id = row.trace_id;
+  r.module = row.module;
+  r.action = row.action;
+  r.status = parse_task_status(row.status).value_or(TaskStatus::pending);
+  r.error_code = parse_error_code(row.error_code).value_or(ErrorCode::none);
+  r.message = row.message;
+  r.output_json = row.output;
+  r.key_fields_json = row.key_fields;
+  r.latency_ms = row.latency_ms;
+  r.attempts = static_cast<unsigned>(row.attempts);
+  r.impl = row.impl == "v1" ? AS_IMPL_V1 : row.impl == "v2" ? AS_IMPL_V2 : AS_IMPL_NONE;
+  r.plugin = row.plugin;
+  r.plugin_version = row.plugin_version;
+  return r;
+}
+
+RunResult rejection(const TaskSpec& spec, ErrorCode code, std::string message) {
+  RunResult r;
+  r.task_id = spec.task_id;
+  r.trace_id = spec.trace_id;
+  r.module = spec.module;
+  r.action = spec.action;
+  r.status = TaskStatus::skipped;
+  r.error_code = code;
+  r.message = std::move(message);
+  return r;
+}
+
+std::shared_future<RunResult> ready_future(RunResult r) {
+  std::promise<RunResult> p;
+  p.set_value(std::move(r));
+  return p.get_future().share();
+}
+
+}  // namespace
+
+Runner::Runner(ModuleRegistry& registry, RunStore* store, RunObserver* observer,
+               RunnerOptions options)
+    : registry_(registry), store_(store), observer_(observer), options_(std::move(options)) {
+  rng_.seed(options_.rng_seed != 0 ? options_.rng_seed : std::random_device{}());
+  if (options_.workers == 0) options_.workers = std::max(2U, std::thread::hardware_concurrency());
+  if (store_ != nullptr) health_ = store_->health();
+  std::lock_guard lock(mutex_);
+  for (unsigned i = 0; i < options_.workers; ++i) threads_.emplace_back([this] { worker_loop(); });
+}
+
+Runner::~Runner() { shutdown(); }
+
+void Runner::shutdown() {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_ && threads_.empty()) return;
+    stopping_ = true;
+  }
+  ready_cv_.notify_all();
+  for (;;) {  // replacement workers may be added while we join
+    std::thread t;
+    {
+      std::lock_guard lock(mutex_);
+      if (threads_.empty()) break;
+      t = std::move(threads_.back());
+      threads_.pop_back();
+    }
+    t.join();
+  }
+  timers_.stop();  // pending retries are dropped: those runs stay `retrying` for recovery
+  // Runs that never got (another) attempt stay recorded for recovery; release their waiters.
+  std::vector<std::shared_ptr<Run>> left;
+  {
+    std::lock_guard lock(mutex_);
+    ready_.clear();
+    for (auto& [id, run] : active_) left.push_back(run);
+  }
+  for (auto& run : left) {
+    std::lock_guard lock(mutex_);
+    if (run->completed) continue;
+    run->completed = true;
+    run->result.status = run->status;
+    run->result.message = "the runner shut down before the run finished; recovery resumes it";
+    run->promise.set_value(run->result);
+  }
+  if (store_ != nullptr) store_->sync();
+}
+
+std::shared_ptr<Runner::Run> Runner::make_run(TaskSpec spec) {
+  if (!is_valid_identifier(spec.module)) {
+    throw std::invalid_argument(fmt::format("invalid module id '{}'", spec.module));
+  }
+  if (!registry_.binding(spec.module)) {
+    throw std::invalid_argument(fmt::format(
+        "unknown module '{}': no loaded plugin serves it (see 'agentsys module list')",
+        spec.module));
+  }
+  if (spec.action.empty()) throw std::invalid_argument("the action must not be empty");
+  json input = json::parse(spec.input_json, nullptr, false);
+  if (input.is_discarded()) throw std::invalid_argument("the input is not valid JSON");
+  if (spec.trace_id.empty()) {
+    spec.trace_id = new_trace_id();
+  } else if (!is_valid_trace_id(spec.trace_id)) {
+    throw std::invalid_argument(fmt::format(
+        "trace id '{}' is not 32 lowercase hex characters (W3C trace-context)", spec.trace_id));
+  }
+  if (spec.task_id.empty()) spec.task_id = new_time_ordered_id("task");
+  if (spec.timeout && spec.timeout->count() <= 0) {
+    throw std::invalid_argument("the timeout must be positive");
+  }
+
+  auto run = std::make_shared<Run>();
+  run->run_id = new_time_ordered_id("run");
+  // The digest covers what the task does: the same key with another input is a conflict.
+  run->digest = sha256_hex(spec.module + '\n' + spec.action + '\n' + input.dump() + '\n' +
+                           (spec.dry_run ? "dry" : "wet"));
+  run->created_at = iso8601_now();
+  run->retry = spec.retry.value_or(options_.default_retry);
+  run->timeout = spec.timeout.value_or(options_.default_timeout);
+  if (!spec.idempotency_key.empty()) run->key_id = spec.module + '\0' + spec.idempotency_key;
+  run->result.run_id = run->run_id;
+  run->result.task_id = spec.task_id;
+  run->result.trace_id = spec.trace_id;
+  run->result.module = spec.module;
+  run->result.action = spec.action;
+  run->spec = std::move(spec);
+  return run;
+}
+
+RunResult Runner::replay(const std::string& run_id, const std::string& module) {
+  // The key's run may still be running in another kernel process: wait for its end, bounded.
+  for (int i = 0; i < 3000; ++i) {
+    std::optional<RunRow> row = store_->find_run(run_id);
+    if (!row) break;
+    RunResult r = result_from_row(*row);
+    if (is_terminal(r.status) || i == 2999) {
+      r.replayed = true;
+      return r;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  RunResult r;
+  r.run_id = run_id;
+  r.module = module;
+  r.status = TaskStatus::failed;
+  r.error_code = ErrorCode::internal;
+  r.message = "the run holding this idempotency key is missing from the store";
+  return r;
+}
+
+Submission Runner::submit(TaskSpec spec) {
+  std::vector<TaskSpec> one;
+  one.push_back(std::move(spec));
+  return submit_batch(std::move(one)).front();
+}
+
+std::vector<Submission> Runner::submit_batch(std::vector<TaskSpec> specs) {
+  std::vector<std::shared_ptr<Run>> runs;
+  runs.reserve(specs.size());
+  for (TaskSpec& spec : specs) runs.push_back(make_run(std::move(spec)));  // all valid, or throw
+
+  std::vector<Submission> futures(runs.size());
+  std::vector<std::pair<size_t, std::string>> replays;  // index, run id
+  std::vector<size_t> accepted;
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) throw std::runtime_error("the runner is shutting down");
+    for (size_t i = 0; i < runs.size(); ++i) {
+      Run& run = *runs[i];
+      if (!run.key_id.empty()) {
+        if (auto it = in_flight_keys_.find(run.key_id); it != in_flight_keys_.end()) {
+          if (it->second->digest == run.digest) {
+            futures[i] = {it->second->run_id, it->second->future};
+          } else {
+            futures[i].result = ready_future(rejection(
+                run.spec, ErrorCode::idempotency_conflict,
+                fmt::format("idempotency key '{}' is held by run {} with a different input",
+                            run.spec.idempotency_key, it->second->run_id)));
+          }
+          continue;
+        }
+        if (store_ != nullptr) {
+          if (auto held = store_->idempotency(run.spec.module, run.spec.idempotency_key)) {
+            if (held->second == run.digest) {
+              replays.emplace_back(i, held->first);
+            } else {
+              futures[i].result = ready_future(rejection(
+                  run.spec, ErrorCode::idempotency_conflict,
+                  fmt::format("idempotency key '{}' is held by run {} with a different input",
+                              run.spec.idempotency_key, held->first)));
+            }
+            continue;
+          }
+        }
+        in_flight_keys_[run.key_id] = runs[i];
+      }
+      if (health_[run.spec.module].paused) {
+        run.status = TaskStatus::skipped;
+        run.result.error_code = ErrorCode::module_paused;
+        run.result.message =
+            fmt::format("module '{}' is paused after {} consecutive failed runs: fix the cause, "
+                        "then run 'agentsys module resume {}'",
+                        run.spec.module, health_[run.spec.module].consecutive_failures,
+                        run.spec.module);
+      } else if (options_.precheck) {
+        if (auto denied = options_.precheck(run.spec)) {
+          run.status = TaskStatus::skipped;
+          run.result.error_code = denied->first;
+          run.result.message = denied->second;
+        }
+      }
+      futures[i] = {run.run_id, run.future};
+      accepted.push_back(i);
+    }
+  }
+
+  if (store_ != nullptr && !accepted.empty()) {
+    std::vector<RunRow> rows;
+    rows.reserve(accepted.size());
+    for (size_t i : accepted) {
+      const Run& run = *runs[i];
+      RunRow row;
+      row.run_id = run.run_id;
+      row.task_id = run.spec.task_id;
+      row.trace_id = run.spec.trace_id;
+      row.module = run.spec.module;
+      row.action = run.spec.action;
+      row.input = run.spec.input_json;
+      row.input_digest = run.digest;
+      row.idempotency_key = run.spec.idempotency_key;
+      row.dry_run = run.spec.dry_run;
+      row.timeout_ms = run.timeout.count();
+      row.retry_policy = run.retry.to_json().dump();
+      row.status = std::string(to_string(run.status));
+      row.error_code = run.result.error_code == ErrorCode::none
+                           ? std::string()
+                           : std::string(to_string(run.result.error_code));
+      row.message = run.result.message;
+      row.created_at = run.created_at;
+      row.updated_at = run.created_at;
+      row.owner = current_process_identity();
+      rows.push_back(std::move(row));
+    }
+    std::vector<IdempotencyClaim> claims = store_->acknowledge(rows);
+    for (size_t c = 0; c < claims.size(); ++c) {
+      if (claims[c].inserted) continue;
+      // Another kernel process took the key between our check and our commit.
+      size_t i = accepted[c];
+      Run& run = *runs[i];
+      {
+        std::lock_guard lock(mutex_);
+        in_flight_keys_.erase(run.key_id);
+        run.completed = true;
+      }
+      if (claims[c].existing_digest == run.digest) {
+        replays.emplace_back(i, claims[c].existing_run_id);
+      } else {
+        futures[i] = {"", ready_future(rejection(
+                              run.spec, ErrorCode::idempotency_conflict,
+                              fmt::format("idempotency key '{}' is held by run {} with a "
+                                          "different input",
+                                          run.spec.idempotency_key, claims[c].existing_run_id)))};
+      }
+      accepted[c] = SIZE_MAX;
+    }
+  }
+  for (const auto& [i, run_id] : replays) {
+    futures[i] = {run_id, ready_future(replay(run_id, runs[i]->spec.module))};
+  }
+
+  for (size_t i : accepted) {
+    if (i == SIZE_MAX) continue;
+    const std::shared_ptr<Run>& run = runs[i];
+    {
+      std::lock_guard lock(mutex_);
+      active_[run->run_id] = run;
+    }
+    if (run->status == TaskStatus::skipped) {
+      event(*run, "skipped",
+            json{{"error_code", to_string(run->result.error_code)}, {"message", run->result.message}}
+                .dump());
+      complete(run);
+    } else {
+      enqueue(run);
+    }
+  }
+  return futures;
+}
+
+void Runner::enqueue(std::shared_ptr<Run> run) {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_) return;  // left recorded as it is; shutdown releases the waiter
+    ready_.push_back(std::move(run));
+  }
+  ready_cv_.notify_one();
+}
+
+std::shared_ptr<Runner::Run> Runner::next_ready() {
+  std::unique_lock lock(mutex_);
+  std::shared_ptr<Run> picked;
+  ready_cv_.wait(lock, [&] {
+    if (stopping_) return true;
+    for (auto it = ready_.begin(); it != ready_.end(); ++it) {
+      const std::string& m = (*it)->spec.module;
+      auto limit = options_.module_limits.find(m);
+      if (limit == options_.module_limits.end() || running_per_module_[m] < limit->second) {
+        picked = std::move(*it);
+        ready_.erase(it);
+        ++running_per_module_[m];
+        return true;
+      }
+    }
+    return false;
+  });
+  return stopping_ && !picked ? nullptr : picked;
+}
+
+void Runner::release_slot(const std::string& module) {
+  {
+    std::lock_guard lock(mutex_);
+    auto it = running_per_module_.find(module);
+    if (it != running_per_module_.end() && it->second > 0) --it->second;
+  }
+  ready_cv_.notify_all();
+}
+
+void Runner::spawn_worker() {
+  std::lock_guard lock(mutex_);
+  if (!stopping_) threads_.emplace_back([this] { worker_loop(); });
+}
+
+void Runner::worker_loop() {
+  while (std::shared_ptr<Run> run = next_ready()) {
+    if (execute(run)) return;  // replaced while stuck in a plugin: retire
+  }
+}
+
+bool Runner::execute(const std::shared_ptr<Run>& run) {
+  auto attempt = std::make_shared<Attempt>();
+  attempt->run = run;
+  transition(run->status, TaskStatus::running);
+  attempt->number = ++run->attempt;
+  attempt->started = Clock::now();
+  attempt->started_at = iso8601_now();
+  if (!run->first_start) run->first_start = attempt->started;
+
+  CallSpec spec;
+  spec.module = run->spec.module;
+  spec.action = run->spec.action;
+  spec.input_json = run->spec.input_json;
+  spec.trace_id = run->spec.trace_id;
+  spec.run_id = run->run_id;
+  spec.task_id = run->spec.task_id;
+  spec.attempt = attempt->number;
+  spec.dry_run = run->spec.dry_run;
+  spec.deadline_unix_ms = unix_ms_now() + run->timeout.count();
+  attempt->frame = std::make_unique<CallFrame>(spec);
+
+  ModuleRegistry::Route route = registry_.route(run->spec.module);
+  attempt->instance = route.instance;
+  if (route.instance) {
+    run->result.impl = route.instance->descriptor().impl;
+    run->result.plugin = route.instance->descriptor().name;
+    run->result.plugin_version = route.instance->descriptor().version;
+  }
+  persist(*run);
+  if (store_ != nullptr) {
+    store_->put_attempt({run->run_id, attempt->number, "running", "", "", impl_name(run->result.impl),
+                         run->result.plugin, attempt->started_at, "", 0});
+  }
+  event(*run, "started");
+
+  if (!route.instance) {
+    attempt->resolved = true;
+    Invocation inv;
+    inv.outcome = std::move(route.error);
+    finish_attempt(run, *attempt, std::move(inv), false);
+    return false;
+  }
+  std::weak_ptr<Attempt> weak = attempt;
+  attempt->deadline_timer =
+      timers_.schedule(attempt->started + run->timeout, [this, weak] {
+        if (std::shared_ptr<Attempt> a = weak.lock()) on_deadline(a);
+      });
+  Invocation inv = ModuleRegistry::call(*route.instance, *attempt->frame);
+  if (attempt->resolved.exchange(true)) {
+    // The deadline won: the run has moved on and a replacement worker took this one's place.
+    stuck_.fetch_sub(1);
+    spdlog::warn("run {}: attempt {} returned {:.0f} ms after its timeout; result discarded",
+                 run->run_id, attempt->number,
+                 inv.latency_ms - static_cast<double>(run->timeout.count()));
+    return true;
+  }
+  timers_.cancel(attempt->deadline_timer);
+  finish_attempt(run, *attempt, std::move(inv), false);
+  return false;
+}
+
+void Runner::on_deadline(const std::shared_ptr<Attempt>& attempt) {
+  if (attempt->resolved.exchange(true)) return;
+  attempt->frame->cancelled = true;  // tells the plugin, and kills its host subprocesses
+  stuck_.fetch_add(1);
+  spawn_worker();  // the stuck worker retires when its call finally returns
+  Invocation inv;
+  inv.impl = attempt->instance->descriptor().impl;
+  inv.plugin = attempt->instance->descriptor().name;
+  inv.plugin_version = attempt->instance->descriptor().version;
+  inv.outcome.status = AS_ERR_TIMEOUT;
+  inv.outcome.error = fmt::format("attempt {} exceeded its timeout of {} ms and was abandoned",
+                                  attempt->number, attempt->run->timeout.count());
+  inv.latency_ms = std::chrono::duration<double, std::milli>(Clock::now() - attempt->started).count();
+  finish_attempt(attempt->run, *attempt, std::move(inv), true);
+}
+
+void Runner::finish_attempt(const std::shared_ptr<Run>& run, const Attempt& attempt,
+                            Invocation inv, bool timed_out) {
+  ErrorCode code = timed_out ? ErrorCode::timeout : from_status(inv.outcome.status);
+  std::string message = inv.outcome.error;
+  json output;
+  if (code == ErrorCode::none) {
+    output = json::parse(inv.outcome.output, nullptr, false);
+    if (output.is_discarded()) {
+      code = ErrorCode::plugin_error;
+      message = "the plugin returned malformed JSON";
+    }
+  }
+  auto now = Clock::now();
+  double attempt_ms = std::chrono::duration<double, std::milli>(now - attempt.started).count();
+  RunResult& r = run->result;
+  if (inv.impl != AS_IMPL_NONE) {
+    r.impl = inv.impl;
+    r.plugin = inv.plugin;
+    r.plugin_version = inv.plugin_version;
+  }
+  r.attempts = attempt.number;
+  r.latency_ms = std::chrono::duration<double, std::milli>(now - *run->first_start).count();
+  std::string attempt_status =
+      code == ErrorCode::none ? "succeeded" : (timed_out ? "timed_out" : "failed");
+  std::string code_name = code == ErrorCode::none ? "" : std::string(to_string(code));
+  if (store_ != nullptr) {
+    store_->put_attempt({run->run_id, attempt.number, attempt_status, code_name, message,
+                         impl_name(r.impl), r.plugin, attempt.started_at, iso8601_now(),
+                         attempt_ms});
+  }
+  if (observer_ != nullptr) {
+    observer_->record({"attempt", iso8601_now(), code == ErrorCode::none ? "info" : "warn",
+                       run->spec.trace_id, run->run_id, run->spec.task_id, run->spec.module,
+                       run->spec.action, impl_name(r.impl), attempt.number, attempt_status,
+                       attempt_ms, code_name, message});
+  }
+  release_slot(run->spec.module);
+
+  if (code == ErrorCode::none) {
+    transition(run->status, TaskStatus::succeeded);
+    r.error_code = ErrorCode::none;
+    r.message.clear();
+    r.output_json = output.dump();
+    if (output.is_object() && output.contains("key_fields")) {
+      r.key_fields_json = output["key_fields"].dump();
+    }
+    event(*run, "succeeded", json{{"latency_ms", attempt_ms}}.dump());
+    complete(run);
+    return;
+  }
+  r.error_code = code;
+  r.message = message;
+  event(*run, "attempt_failed",
+        json{{"error_code", code_name}, {"message", message}, {"latency_ms", attempt_ms}}.dump());
+  bool stopping = false;
+  std::chrono::milliseconds delay{0};
+  {
+    std::lock_guard lock(mutex_);
+    stopping = stopping_;
+    if (!stopping) delay = run->retry.next_delay(attempt.number + 1, rng_);
+  }
+  if (!stopping && run->retry.should_retry(attempt.number, code)) {
+    transition(run->status, TaskStatus::retrying);
+    event(*run, "retrying",
+          json{{"next_attempt", attempt.number + 1}, {"delay_ms", delay.count()}}.dump());
+    persist(*run);
+    timers_.schedule(Clock::now() + delay, [this, run] { enqueue(run); });
+    return;
+  }
+  TaskStatus final_status = code == ErrorCode::timeout     ? TaskStatus::timed_out
+                            : code == ErrorCode::cancelled ? TaskStatus::cancelled
+                                                           : TaskStatus::failed;
+  transition(run->status, final_status);
+  event(*run, std::string(to_string(final_status)),
+        json{{"error_code", code_name}, {"message", message}, {"attempts", attempt.number}}.dump());
+  complete(run);
+}
+
+void Runner::complete(const std::shared_ptr<Run>& run) {
+  run->result.status = run->status;
+  persist(*run);
+  if (observer_ != nullptr) {
+    const RunResult& r = run->result;
+    observer_->record({"run", iso8601_now(), r.ok() ? "info" : "error", r.trace_id, r.run_id,
+                       r.task_id, r.module, r.action, impl_name(r.impl), r.attempts,
+                       std::string(to_string(r.status)), r.latency_ms,
+                       r.error_code == ErrorCode::none ? "" : std::string(to_string(r.error_code)),
+                       r.message});
+  }
+  note_outcome(run);
+  std::lock_guard lock(mutex_);
+  active_.erase(run->run_id);
+  if (!run->key_id.empty()) {
+    auto it = in_flight_keys_.find(run->key_id);
+    if (it != in_flight_keys_.end() && it->second == run) in_flight_keys_.erase(it);
+  }
+  if (!run->completed) {
+    run->completed = true;
+    run->promise.set_value(run->result);
+  }
+}
+
+void Runner::note_outcome(const std::shared_ptr<Run>& run) {
+  bool failed = run->status == TaskStatus::failed || run->status == TaskStatus::timed_out;
+  bool succeeded = run->status == TaskStatus::succeeded;
+  if (!failed && !succeeded) return;  // skipped and cancelled runs say nothing about health
+  ModuleHealth snapshot;
+  bool paused_now = false;
+  {
+    std::lock_guard lock(mutex_);
+    ModuleHealth& h = health_[run->spec.module];
+    if (succeeded) {
+      if (h.consecutive_failures == 0) return;
+      h.consecutive_failures = 0;
+    } else {
+      ++h.consecutive_failures;
+      if (options_.pause_after_failures > 0 && !h.paused &&
+          h.consecutive_failures >= options_.pause_after_failures) {
+        h.paused = true;
+        h.paused_reason = fmt::format("{} consecutive failed runs, the last {} ({})",
+                                      h.consecutive_failures, run->run_id,
+                                      to_string(run->result.error_code));
+        paused_now = true;
+      }
+    }
+    snapshot = h;
+  }
+  if (store_ != nullptr) store_->set_health(run->spec.module, snapshot);
+  if (paused_now) {
+    spdlog::error("module {} paused: {}", run->spec.module, snapshot.paused_reason);
+    event(*run, "module_paused", json{{"reason", snapshot.paused_reason}}.dump());
+  }
+}
+
+void Runner::resume_module(const std::string& module) {
+  ModuleHealth h;
+  {
+    std::lock_guard lock(mutex_);
+    health_[module] = h;
+  }
+  if (store_ != nullptr) {
+    store_->set_health(module, h);
+    store_->append_event({0, iso8601_now(), "module_resumed", "", "", module, "", 0, ""});
+    store_->sync();
+  }
+}
+
+bool Runner::module_paused(const std::string& module) const {
+  std::lock_guard lock(mutex_);
+  auto it = health_.find(module);
+  return it != health_.end() && it->second.paused;
+}
+
+void Runner::event(const Run& run, std::string type, std::string data) {
+  if (store_ == nullptr) return;
+  store_->append_event({0, iso8601_now(), std::move(type), run.spec.trace_id, run.run_id,
+                        run.spec.module, impl_name(run.result.impl), run.attempt,
+                        std::move(data)});
+}
+
+void Runner::persist(const Run& run) {
+  if (store_ == nullptr) return;
+  const RunResult& r = run.result;
+  RunRow row;
+  row.run_id = run.run_id;
+  row.status = std::string(to_string(run.status));
+  row.error_code = r.error_code == ErrorCode::none ? "" : std::string(to_string(r.error_code));
+  row.message = r.message;
+  row.impl = impl_name(r.impl);
+  row.plugin = r.plugin;
+  row.plugin_version = r.plugin_version;
+  row.attempts = run.attempt;
+  row.output = r.output_json;
+  row.key_fields = r.key_fields_json;
+  row.latency_ms = r.latency_ms;
+  row.updated_at = iso8601_now();
+  row.owner = current_process_identity();
+  store_->update_run(row);
+}
+
+std::vector<Submission> Runner::recover() {
+  std::vector<Submission> futures;
+  if (store_ == nullptr) return futures;
+  for (const RunRow& row : store_->runs_in_status({"pending", "running", "retrying", "interrupted"})) {
+    if (row.owner == current_process_identity() || process_identity_alive(row.owner)) continue;
+    if (!store_->claim_run(row.run_id, row.owner, current_process_identity())) continue;
+
+    auto run = std::make_shared<Run>();
+    run->run_id = row.run_id;
+    run->digest = row.input_digest;
+    run->created_at = row.created_at;
+    run->spec.module = row.module;
+    run->spec.action = row.action;
+    run->spec.input_json = row.input;
+    run->spec.idempotency_key = row.idempotency_key;
+    run->spec.trace_id = row.trace_id;
+    run->spec.task_id = row.task_id;
+    run->spec.dry_run = row.dry_run;
+    run->timeout = std::chrono::milliseconds(row.timeout_ms);
+    try {
+      run->retry = RetryPolicy::from_json(json::parse(row.retry_policy), options_.default_retry);
+    } catch (const std::exception&) {
+      run->retry = options_.default_retry;
+    }
+    if (!row.idempotency_key.empty()) run->key_id = row.module + '\0' + row.idempotency_key;
+    run->attempt = static_cast<unsigned>(row.attempts);
+    run->result = result_from_row(row);
+    run->status = parse_task_status(row.status).value_or(TaskStatus::pending);
+
+    if (run->status != TaskStatus::interrupted) {
+      transition(run->status, TaskStatus::interrupted);
+      if (row.status == "running") {
+        store_->put_attempt({row.run_id, row.attempts, "interrupted", "interrupted",
+                             "the kernel running this attempt stopped", row.impl, row.plugin,
+                             row.updated_at, iso8601_now(), 0});
+      }
+      event(*run, "interrupted",
+            json{{"previous_status", row.status}, {"previous_owner", row.owner}}.dump());
+    }
+    run->result.error_code = ErrorCode::interrupted;
+    run->result.message = "the kernel running it stopped before it finished";
+    if (!registry_.binding(row.module)) {
+      persist(*run);  // left interrupted for a kernel that serves the module
+      continue;
+    }
+    run->first_start = Clock::now();
+    if (run->retry.should_retry(run->attempt, ErrorCode::interrupted)) {
+      transition(run->status, TaskStatus::retrying);
+      event(*run, "retrying", json{{"next_attempt", run->attempt + 1}, {"delay_ms", 0}}.dump());
+      persist(*run);
+      {
+        std::lock_guard lock(mutex_);
+        if (!run->key_id.empty()) in_flight_keys_[run->key_id] = run;
+        active_[run->run_id] = run;
+      }
+      futures.push_back({run->run_id, run->future});
+      enqueue(run);
+    } else {
+      transition(run->status, TaskStatus::failed);
+      event(*run, "failed", json{{"error_code", "interrupted"}, {"attempts", run->attempt}}.dump());
+      futures.push_back({run->run_id, run->future});
+      complete(run);
+    }
+  }
+  return futures;
+}
+
+}  // namespace agentsys

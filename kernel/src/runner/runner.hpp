@@ -1,0 +1,144 @@
+#pragma once
+// The runner: every task's way through the kernel — acknowledgement, idempotency, policy
+// pre-check, routing, per-attempt timeout, retries with backoff, concurrency limits, the
+// module circuit breaker, durable records and telemetry.
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <future>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "registry/module_registry.hpp"
+#include "runner/timer_queue.hpp"
+#include "store/run_store.hpp"
+#include "task/task.hpp"
+
+namespace agentsys {
+
+/// One log/metric record per attempt and per finished run, for telemetry.
+struct TelemetryRecord {
+  std::string kind;  ///< "attempt" or "run"
+  std::string ts;
+  std::string level;
+  std::string trace_id, run_id, task_id, module, action, impl;
+  unsigned attempt = 0;
+  std::string status;
+  double latency_ms = 0;
+  std::string error_code;  ///< "" when none
+  std::string message;
+};
+
+/// Receives telemetry records; must be cheap and thread-safe (it is called on the hot path).
+class RunObserver {
+ public:
+  virtual ~RunObserver() = default;
+  virtual void record(TelemetryRecord record) = 0;
+};
+
+/// Decides before a task runs whether policy lets it run at all (the policy pre-check). An
+/// empty optional allows it; otherwise the run ends with that error code and message.
+using TaskPrecheck =
+    std::function<std::optional<std::pair<ErrorCode, std::string>>(const TaskSpec&)>;
+
+/// An accepted task: the id of the run that serves it (the existing run for an idempotency
+/// replay; empty when nothing was recorded, e.g. an idempotency conflict) and its result.
+struct Submission {
+  std::string run_id;
+  std::shared_future<RunResult> result;
+};
+
+struct RunnerOptions {
+  unsigned workers = 0;  ///< Concurrent attempts overall; 0: the number of CPUs (at least 2).
+  std::map<std::string, unsigned> module_limits;  ///< Concurrent attempts per module.
+  /// Consecutive failed runs after which a module is paused; 0 never pauses.
+  unsigned pause_after_failures = 5;
+  std::chrono::milliseconds default_timeout{std::chrono::minutes(5)};
+  RetryPolicy default_retry;
+  TaskPrecheck precheck;
+  uint64_t rng_seed = 0;  ///< 0: random. Fixed seeds make backoff jitter reproducible.
+};
+
+/// Thread-safe. Submitting returns once the run is acknowledged (durably recorded when a store
+/// is attached); the future resolves when the run reaches a terminal status or is deferred
+/// past this runner's lifetime (see `shutdown`).
+class Runner {
+ public:
+  /// `store` and `observer` may be null (no durability / no telemetry).
+  Runner(ModuleRegistry& registry, RunStore* store, RunObserver* observer,
+         RunnerOptions options = {});
+  ~Runner();
+  Runner(const Runner&) = delete;
+  Runner& operator=(const Runner&) = delete;
+
+  /// Validates, acknowledges and queues tasks. Throws std::invalid_argument for a task that
+  /// cannot be accepted at all (unknown module, malformed JSON, bad id), before recording any.
+  std::vector<Submission> submit_batch(std::vector<TaskSpec> specs);
+  Submission submit(TaskSpec spec);
+  RunResult run(TaskSpec spec) { return submit(std::move(spec)).result.get(); }
+
+  /// Finds runs left in flight by kernels that are no longer running, marks them interrupted
+  /// and, where their retry policy allows, runs them again here. Returns their futures.
+  std::vector<Submission> recover();
+
+  /// Resumes a paused module (resets its failure count).
+  void resume_module(const std::string& module);
+  [[nodiscard]] bool module_paused(const std::string& module) const;
+
+  /// Stops taking work, lets running attempts finish and returns. Runs waiting for a retry
+  /// stay `retrying` in the store for a later recovery.
+  void shutdown();
+
+  /// Attempts that ran past their timeout and whose plugin has not returned yet.
+  [[nodiscard]] unsigned stuck_attempts() const { return stuck_.load(); }
+
+ private:
+  struct Run;
+  struct Attempt;
+
+  void worker_loop();
+  std::shared_ptr<Run> next_ready();
+  void enqueue(std::shared_ptr<Run> run);
+  /// Runs one attempt; true when the attempt was abandoned at its deadline (the calling worker
+  /// has been replaced and must retire).
+  bool execute(const std::shared_ptr<Run>& run);
+  void on_deadline(const std::shared_ptr<Attempt>& attempt);
+  void finish_attempt(const std::shared_ptr<Run>& run, const Attempt& attempt, Invocation inv,
+                      bool timed_out);
+  void complete(const std::shared_ptr<Run>& run);
+  void release_slot(const std::string& module);
+  void spawn_worker();
+  void note_outcome(const std::shared_ptr<Run>& run);
+  void event(const Run& run, std::string type, std::string data = {});
+  void persist(const Run& run);
+  RunResult replay(const std::string& run_id, const std::string& module);
+  std::shared_ptr<Run> make_run(TaskSpec spec);
+
+  ModuleRegistry& registry_;
+  RunStore* store_;
+  RunObserver* observer_;
+  RunnerOptions options_;
+  TimerQueue timers_;
+
+  mutable std::mutex mutex_;  // guards everything below
+  std::condition_variable ready_cv_;
+  std::deque<std::shared_ptr<Run>> ready_;
+  std::map<std::string, unsigned> running_per_module_;
+  std::map<std::string, ModuleHealth> health_;
+  std::map<std::string, std::shared_ptr<Run>> in_flight_keys_;  // "module\0key" -> run
+  std::map<std::string, std::shared_ptr<Run>> active_;          // run id -> not yet complete
+  std::mt19937_64 rng_;
+  std::vector<std::thread> threads_;
+  bool stopping_ = false;
+  std::atomic<unsigned> stuck_{0};
+};
+
+}  // namespace agentsys

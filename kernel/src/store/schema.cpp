@@ -1,0 +1,121 @@
+#include "store/schema.hpp"
+
+#include <fmt/format.h>
+
+#include <array>
+#include <string_view>
+
+namespace agentsys::schema {
+namespace {
+
+// Append-only: migration N (1-based) brings the schema from version N-1 to N.
+constexpr std::array<std::string_view, 2> kMigrations = {
+    // 1: module routing
+    R"sql(
+    CREATE TABLE module_modes (
+      module     TEXT PRIMARY KEY,
+      mode       TEXT NOT NULL CHECK (mode IN ('v1', 'v2')),
+      updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+    );
+    )sql",
+    // 2: the task core: runs, attempts, events, idempotency keys, module health
+    R"sql(
+    CREATE TABLE runs (
+      run_id          TEXT PRIMARY KEY,
+      task_id         TEXT NOT NULL,
+      trace_id        TEXT NOT NULL,
+      module          TEXT NOT NULL,
+      action          TEXT NOT NULL,
+      input           TEXT NOT NULL,
+      input_digest    TEXT NOT NULL,
+      idempotency_key TEXT,
+      dry_run         INTEGER NOT NULL,
+      timeout_ms      INTEGER NOT NULL,
+      retry_policy    TEXT NOT NULL,
+      status          TEXT NOT NULL,
+      error_code      TEXT,
+      message         TEXT,
+      impl            TEXT,
+      plugin          TEXT,
+      plugin_version  TEXT,
+      attempts        INTEGER NOT NULL DEFAULT 0,
+      output          TEXT,
+      key_fields      TEXT,
+      latency_ms      REAL,
+      created_at      TEXT NOT NULL,
+      updated_at      TEXT NOT NULL,
+      owner           TEXT NOT NULL
+    );
+    CREATE INDEX runs_by_status ON runs(status);
+    CREATE INDEX runs_by_module ON runs(module, created_at);
+    CREATE TABLE attempts (
+      run_id      TEXT NOT NULL,
+      attempt     INTEGER NOT NULL,
+      status      TEXT NOT NULL,
+      error_code  TEXT,
+      message     TEXT,
+      impl        TEXT,
+      plugin      TEXT,
+      started_at  TEXT NOT NULL,
+      finished_at TEXT,
+      latency_ms  REAL,
+      PRIMARY KEY (run_id, attempt)
+    );
+    CREATE TABLE events (
+      id       INTEGER PRIMARY KEY AUTOINCREMENT,
+      ts       TEXT NOT NULL,
+      type     TEXT NOT NULL,
+      trace_id TEXT,
+      run_id   TEXT,
+      module   TEXT,
+      impl     TEXT,
+      attempt  INTEGER,
+      data     TEXT
+    );
+    CREATE INDEX events_by_run ON events(run_id, id);
+    CREATE TABLE idempotency_keys (
+      module       TEXT NOT NULL,
+      key          TEXT NOT NULL,
+      input_digest TEXT NOT NULL,
+      run_id       TEXT NOT NULL,
+      created_at   TEXT NOT NULL,
+      PRIMARY KEY (module, key)
+    );
+    CREATE TABLE module_health (
+      module               TEXT PRIMARY KEY,
+      consecutive_failures INTEGER NOT NULL DEFAULT 0,
+      paused               INTEGER NOT NULL DEFAULT 0,
+      paused_reason        TEXT,
+      updated_at           TEXT NOT NULL
+    );
+    )sql",
+};
+
+}  // namespace
+
+int latest_version() { return static_cast<int>(kMigrations.size()); }
+
+int current_version(sqlite::Database& db) {
+  sqlite::Statement st = db.prepare("PRAGMA user_version");
+  st.step();
+  return static_cast<int>(st.column_int(0));
+}
+
+void migrate(sqlite::Database& db) {
+  if (current_version(db) == latest_version()) return;
+  for (;;) {
+    sqlite::Transaction tx(db);  // BEGIN IMMEDIATE: one migrator at a time
+    int version = current_version(db);
+    if (version > latest_version()) {
+      throw sqlite::Error(fmt::format(
+          "{} has schema version {}, newer than this agentsys understands ({}): use a newer build",
+          db.file().string(), version, latest_version()));
+    }
+    if (version == latest_version()) return;
+    db.exec(kMigrations[static_cast<size_t>(version)]);
+    db.exec(fmt::format("PRAGMA user_version = {}", version + 1));
+    tx.commit();
+  }
+}
+
+}  // namespace agentsys::schema

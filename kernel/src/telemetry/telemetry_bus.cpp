@@ -1,0 +1,163 @@
+#include "telemetry/telemetry_bus.hpp"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <nlohmann/json.hpp>
+
+#include "host/call_frame.hpp"
+#include "host/status_names.hpp"
+
+namespace agentsys {
+using json = nlohmann::json;
+
+namespace {
+
+constexpr size_t kBatch = 512;
+
+json nullable(const std::string& s) { return s.empty() ? json(nullptr) : json(s); }
+
+std::string to_json(const TelemetryRecord& r) {
+  json j{{"kind", r.kind},         {"ts", r.ts},
+         {"level", r.level},       {"trace_id", nullable(r.trace_id)},
+         {"run_id", nullable(r.run_id)}, {"task_id", nullable(r.task_id)},
+         {"module", r.module},     {"impl", nullable(r.impl)},
+         {"action", r.action},     {"attempt", r.attempt},
+         {"status", r.status},     {"latency_ms", r.latency_ms},
+         {"error_code", nullable(r.error_code)}, {"message", nullable(r.message)}};
+  return j.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+}  // namespace
+
+TelemetryBus::TelemetryBus(const ModuleRegistry& registry, size_t max_queued)
+    : registry_(registry), max_queued_(max_queued), thread_([this] { loop(); }) {}
+
+TelemetryBus::~TelemetryBus() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  cv_.notify_one();
+  thread_.join();
+  invoke_all("flush", "{}");
+  if (dropped_ > 0) spdlog::warn("telemetry: {} records dropped (queue full)", dropped_);
+}
+
+void TelemetryBus::record(TelemetryRecord record) {
+  std::string line = to_json(record);
+  bool wake = false;
+  {
+    std::lock_guard lock(mutex_);
+    if (records_.size() >= max_queued_) {
+      records_.pop_front();
+      ++dropped_;
+    }
+    records_.push_back(std::move(line));
+    ++enqueued_;
+    wake = records_.size() >= kBatch;
+  }
+  if (wake) cv_.notify_one();
+}
+
+void TelemetryBus::metric(std::string_view plugin, std::string_view name, double value,
+                          std::string_view labels_json) {
+  json labels = json::parse(labels_json.empty() ? std::string_view("{}") : labels_json, nullptr,
+                            false);
+  if (!labels.is_object()) labels = json::object();
+  std::string line = json{{"plugin", plugin}, {"name", name}, {"value", value}, {"labels", labels}}
+                         .dump(-1, ' ', false, json::error_handler_t::replace);
+  {
+    std::lock_guard lock(mutex_);
+    if (metrics_.size() >= max_queued_) return;
+    metrics_.push_back(std::move(line));
+    ++enqueued_;
+  }
+}
+
+void TelemetryBus::loop() {
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    cv_.wait_for(lock, std::chrono::milliseconds(100), [&] {
+      return stopping_ || flush_now_ || records_.size() >= kBatch;
+    });
+    flush_now_ = false;
+    std::deque<std::string> records;
+    std::vector<std::string> metrics;
+    records.swap(records_);
+    metrics.swap(metrics_);
+    uint64_t taken = enqueued_;
+    bool stop = stopping_;
+    lock.unlock();
+    deliver(records, metrics);
+    lock.lock();
+    delivered_ = taken;
+    drained_cv_.notify_all();
+    if (stop && records_.empty() && metrics_.empty()) return;
+  }
+}
+
+void TelemetryBus::deliver(std::deque<std::string>& records, std::vector<std::string>& metrics) {
+  for (size_t start = 0; start < records.size(); start += kBatch) {
+    std::string input = "[";
+    size_t end = std::min(records.size(), start + kBatch);
+    for (size_t i = start; i < end; ++i) {
+      if (i > start) input += ',';
+      input += records[i];
+    }
+    input += ']';
+    invoke_all("record", input);
+  }
+  for (const std::string& m : metrics) invoke_all("metric", m);
+}
+
+void TelemetryBus::invoke_all(std::string_view action, const std::string& input) {
+  for (const auto& plugin : registry_.plugins()) {
+    if (plugin->descriptor().kind != AS_PLUGIN_KIND_TELEMETRY) continue;
+    CallSpec spec;
+    spec.module = "";
+    spec.action = action;
+    spec.input_json = input;
+    CallFrame frame(spec);
+    InvokeOutcome out = plugin->invoke(frame);
+    if (out.status != AS_OK) {
+      spdlog::warn("telemetry plugin {}: {} failed ({}): {}", plugin->descriptor().name, action,
+                   status_name(out.status), out.error);
+    }
+  }
+}
+
+void TelemetryBus::drain() {
+  std::unique_lock lock(mutex_);
+  uint64_t target = enqueued_;
+  flush_now_ = true;
+  cv_.notify_one();
+  drained_cv_.wait(lock, [&] { return delivered_ >= target; });
+}
+
+std::string TelemetryBus::query_metrics(std::string_view format) {
+  drain();
+  for (const auto& plugin : registry_.plugins()) {
+    if (plugin->descriptor().kind != AS_PLUGIN_KIND_TELEMETRY) continue;
+    std::string input = json{{"format", format}}.dump();
+    CallSpec spec;
+    spec.module = "";
+    spec.action = "metrics";
+    spec.input_json = input;
+    CallFrame frame(spec);
+    InvokeOutcome out = plugin->invoke(frame);
+    if (out.status != AS_OK) {
+      throw std::runtime_error(fmt::format("telemetry plugin {}: metrics failed: {}",
+                                           plugin->descriptor().name, out.error));
+    }
+    return out.output;
+  }
+  return {};
+}
+
+size_t TelemetryBus::dropped() const {
+  std::lock_guard lock(mutex_);
+  return dropped_;
+}
+
+}  // namespace agentsys
