@@ -59,8 +59,7 @@ Kernel::Kernel(KernelOptions options) : options_(std::move(options)), registry_(
       refusals_.push_back({file, loaded.error});
       continue;
     }
-    std::string config = plugin_config(loaded.library->descriptor());
-    std::string error = registry_.install(loaded.library, ModuleRegistry::Install::add, config);
+    std::string error = registry_.install(loaded.library, ModuleRegistry::Install::add);
     if (!error.empty()) refusals_.push_back({file, error});
   }
   std::error_code ec;
@@ -78,8 +77,7 @@ Kernel::~Kernel() {
   runs_.reset();
 }
 
-std::string Kernel::plugin_config(const PluginDescriptor& d) const {
-  if (d.kind != AS_PLUGIN_KIND_TELEMETRY || options_.read_only) return "{}";
+std::string Kernel::telemetry_config() const {
   return json{{"log_file", (options_.state_dir / "logs" / "agentsys.jsonl").string()},
               {"metrics_dir", (options_.state_dir / "telemetry").string()}}
       .dump();
@@ -100,6 +98,14 @@ RunStore& Kernel::runs() {
 
 TelemetryBus& Kernel::telemetry() {
   if (!telemetry_) {
+    // Telemetry plugins are loaded unconfigured (so read-only commands write nothing) and
+    // swapped for instances writing under the state directory when telemetry is first used.
+    for (const auto& plugin : registry_.plugins()) {
+      if (plugin->descriptor().kind != AS_PLUGIN_KIND_TELEMETRY) continue;
+      std::string error = registry_.install(plugin->library_ptr(), ModuleRegistry::Install::replace,
+                                            telemetry_config());
+      if (!error.empty()) spdlog::error("telemetry plugin not configured: {}", error);
+    }
     telemetry_ = std::make_unique<TelemetryBus>(registry_);
     sink_.attach(runs_.get(), telemetry_.get());
   }

@@ -80,7 +80,7 @@ class Kernel {
   std::string set_module_mode(const std::string& module, ModuleMode mode);
 
  private:
-  std::string plugin_config(const PluginDescriptor& d) const;
+  [[nodiscard]] std::string telemetry_config() const;
 
   KernelOptions options_;
   KernelSink sink_;

@@ -1,5 +1,6 @@
 // Entry point of agentsys_bench: Google Benchmark's main, plus a non-zero exit status when a
-// benchmark reported an error (so CI notices a failed call during a hot swap).
+// benchmark reported an error (so CI notices a failed call during a hot swap) or when the
+// filter matched no benchmark.
 #include <benchmark/benchmark.h>
 
 #include <atomic>
@@ -22,7 +23,7 @@ void fail(benchmark::State& state, const std::string& message) {
 int main(int argc, char** argv) {
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
-  benchmark::RunSpecifiedBenchmarks();
+  const size_t ran = benchmark::RunSpecifiedBenchmarks();
   benchmark::Shutdown();
-  return agentsys::bench::g_failed.load() ? 1 : 0;
+  return ran == 0 || agentsys::bench::g_failed.load() ? 1 : 0;
 }

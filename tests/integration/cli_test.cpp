@@ -117,11 +117,12 @@ TEST_CASE("unknown commands, verbs and options are usage errors with one clear l
   Result r = cli({"frobnicate"});
   CHECK(r.exit_code == 2);
   CHECK(r.err ==
-        "agentsys: error: unknown command 'frobnicate': expected one of plugins, module, "
-        "run (see agentsys --help)\n");
+        "agentsys: error: unknown command 'frobnicate': expected one of plugins, module, run, "
+        "batch, runs, events, metrics (see agentsys --help)\n");
   r = cli({"module", "explode"});
   CHECK(r.exit_code == 2);
-  CHECK(r.err == "agentsys: error: unknown verb 'module explode': expected one of list, set\n");
+  CHECK(r.err ==
+        "agentsys: error: unknown verb 'module explode': expected one of list, set, resume\n");
   r = cli({"module", "list", "--bogus"});
   CHECK(r.exit_code == 2);
   CHECK(contains(r.err, "unrecognised option '--bogus'"));
@@ -134,13 +135,16 @@ TEST_CASE("plugins list shows the bundled plugins, as a table and as JSON") {
   CHECK(r.exit_code == 0);
   CHECK(contains(r.out, "demo_v1"));
   CHECK(contains(r.out, "demo_v2"));
-  CHECK(contains(r.out, "2 plugin(s) loaded, 0 refused"));
+  CHECK(contains(r.out, "telemetry"));
+  CHECK(contains(r.out, "3 plugin(s) loaded, 0 refused"));
 
   r = cli({"plugins", "list", "--json"});
   REQUIRE(r.exit_code == 0);
   json doc = json::parse(r.out);
-  REQUIRE(doc["plugins"].size() == 2);
+  REQUIRE(doc["plugins"].size() == 3);
   CHECK(doc["plugins"][0]["name"] == "demo_v1");
+  CHECK(doc["plugins"][2]["name"] == "telemetry");
+  CHECK(doc["plugins"][2]["kind"] == "telemetry");
   CHECK(doc["plugins"][0]["impl"] == "v1");
   CHECK(doc["plugins"][1]["modules"] == json::array({"demo"}));
   CHECK(doc["refused"].empty());
@@ -151,7 +155,7 @@ TEST_CASE("every bad plugin is refused with one line naming the file and why; th
   Result r = cli({"--plugin-dir", kPlugins, "--plugin-dir", kBad, "plugins", "list", "--json"});
   REQUIRE(r.exit_code == 0);
   json doc = json::parse(r.out);
-  CHECK(doc["plugins"].size() == 2);  // demo_v1, demo_v2 still load
+  CHECK(doc["plugins"].size() == 3);  // demo_v1, demo_v2, telemetry still load
   std::map<std::string, std::string> refused;
   for (const auto& item : doc["refused"]) {
     refused[fs::path(item["file"].get<std::string>()).stem().string()] = item["reason"];
@@ -213,12 +217,11 @@ TEST_CASE("run routes to V1 by default, module set switches to V2 and persists")
   CHECK(doc["impl"] == "v1");
   CHECK(doc["status"] == "succeeded");
   CHECK(doc["output"]["input"]["name"] == "ada");
-  CHECK_FALSE(fs::exists(cli.dir() / "var"));  // reading never creates state
+  CHECK(fs::exists(cli.dir() / "var" / "agentsys.db"));  // the run is recorded
 
   r = cli({"module", "set", "demo", "--mode", "v2"});
   REQUIRE(r.exit_code == 0);
   CHECK(contains(r.out, "module demo: mode v1 -> v2"));
-  CHECK(fs::exists(cli.dir() / "var" / "agentsys.db"));
 
   doc = json::parse(cli({"run", "demo", "--json"}).out);
   CHECK(doc["impl"] == "v2");
@@ -274,13 +277,14 @@ TEST_CASE("a plugin failure is a runtime error (exit 1) naming the module and th
   const std::string good = (kFixtureDir / "good").string();
   Result r = cli({"--plugin-dir", good, "run", "throwing", "--action", "invalid"});
   CHECK(r.exit_code == 1);
-  CHECK(r.err ==
-        "agentsys: error: throwing via v2 (throwing_v2 1.0.0): failed (invalid_input): "
-        "field 'x' is required\n");
+  CHECK(contains(r.err, "agentsys: error: run run_"));
+  CHECK(contains(r.err, " failed: throwing via v2 (throwing_v2 1.0.0), 1 attempt, "));
+  CHECK(contains(r.err, "; error invalid_input (not retryable): field 'x' is required\n"));
+  CHECK(count_lines(r.err) == 1);
   r = cli({"--plugin-dir", good, "run", "throwing", "--action", "bad_json", "--json"});
   CHECK(r.exit_code == 1);
-  CHECK(json::parse(r.out)["error_code"] == "internal");
-  CHECK(contains(r.err, "plugin returned malformed JSON"));
+  CHECK(json::parse(r.out)["error_code"] == "plugin_error");
+  CHECK(contains(r.err, "the plugin returned malformed JSON"));
 }
 
 TEST_CASE("AGENTSYS_PLUGIN_PATH replaces the default plugin directory") {
@@ -291,5 +295,5 @@ TEST_CASE("AGENTSYS_PLUGIN_PATH replaces the default plugin directory") {
   json doc = json::parse(r.out);
   std::set<std::string> names;
   for (const auto& p : doc["plugins"]) names.insert(p["name"]);
-  CHECK(names == std::set<std::string>{"noop_v2", "serial_v1", "throwing_v2"});
+  CHECK(names == std::set<std::string>{"behave_v2", "noop_v2", "serial_v1", "throwing_v2"});
 }

@@ -157,8 +157,8 @@ expect_json "$LOG/run_bad_input.json" "run word_stats with a non-string text fai
 
 kernel 1 run_bad_action --plugin-dir "$EXAMPLE_BUILD" run word_stats --action nope \
   --input '{"text":"a"}' --json
-expect_json "$LOG/run_bad_action.json" "run word_stats --action nope fails as unsupported" \
-  "d['status'] == 'failed' and d['error_code'] == 'unsupported'"
+expect_json "$LOG/run_bad_action.json" "run word_stats --action nope fails as plugin_unsupported" \
+  "d['status'] == 'failed' and d['error_code'] == 'plugin_unsupported'"
 
 # --- 4. the installed kernel finds its bundled plugins with no configuration --------------------
 echo "$ME: checking the default plugin directory <exe>/../lib/agentsys/plugins after install"

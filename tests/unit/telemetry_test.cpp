@@ -656,30 +656,3 @@ TEST_CASE("telemetry: bad input and unknown actions are refused, naming the prob
   t.reset();
   CHECK(lines_of(dir.path() / "a.jsonl").empty());
 }
-
-TEST_CASE("telemetry: TEMP throughput") {
-  TempDir dir;
-  NullSink sink;
-  for (bool with_log : {false, true}) {
-    json config = json::object();
-    if (with_log) config["log_file"] = (dir.path() / "perf.jsonl").string();
-    config["max_file_bytes"] = 100 * 1024 * 1024;
-    auto t = create(sink, config);
-    json batch = json::array();
-    for (int i = 0; i < 256; ++i) {
-      batch.push_back(run(i % 2 ? "report_orchestrator" : "skill_router", i % 3 ? "v1" : "v2",
-                          i % 10 ? "succeeded" : "failed", 0.5 + i));
-    }
-    const std::string text = batch.dump();
-    const int batches = 400;
-    auto start = std::chrono::steady_clock::now();
-    for (int b = 0; b < batches; ++b) REQUIRE(invoke(*t, "record", text).status == AS_OK);
-    auto mid = std::chrono::steady_clock::now();
-    t.reset();
-    auto end = std::chrono::steady_clock::now();
-    const double s = std::chrono::duration<double>(mid - start).count();
-    const double s2 = std::chrono::duration<double>(end - start).count();
-    MESSAGE("log=" << with_log << " batch bytes=" << text.size() << " records/s (call) = "
-                   << 256.0 * batches / s << ", incl. drain+flush = " << 256.0 * batches / s2);
-  }
-}

@@ -26,9 +26,9 @@ TaskSpec parse_line(const std::string& file, size_t line_no, const std::string& 
     throw UsageError(fmt::format("{}: not a JSON object", where()));
   }
   for (const auto& [key, value] : j.items()) {
-    static const std::vector<std::string> known = {"module",          "action", "input",
-                                                   "idempotency_key", "timeout_seconds",
-                                                   "dry_run",         "retry",  "trace_id"};
+    static const std::vector<std::string> known = {"module",          "action",          "input",
+                                                   "idempotency_key", "timeout_seconds", "dry_run",
+                                                   "retry",           "trace_id"};
     if (std::find(known.begin(), known.end(), key) == known.end()) {
       throw UsageError(fmt::format("{}: unknown field '{}'", where(), key));
     }
@@ -90,8 +90,8 @@ int batch_run(CommandContext& ctx) {
   std::unique_ptr<Kernel> kernel = ctx.make_kernel(false);
   for (const TaskSpec& s : specs) {
     if (!kernel->registry().binding(s.module)) {
-      throw UsageError(fmt::format("batch: unknown module '{}' (see 'agentsys module list')",
-                                   s.module));
+      throw UsageError(
+          fmt::format("batch: unknown module '{}' (see 'agentsys module list')", s.module));
     }
   }
   Runner& runner = kernel->runner();

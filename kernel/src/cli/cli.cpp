@@ -153,8 +153,8 @@ int dispatch(int argc, const char* const* argv, std::ostream& out, std::ostream&
   }
   if (!known_noun) {
     throw UsageError(
-        fmt::format("unknown command '{}': expected one of plugins, module, run "
-                    "(see agentsys --help)",
+        fmt::format("unknown command '{}': expected one of plugins, module, run, batch, runs, "
+                    "events, metrics (see agentsys --help)",
                     noun));
   }
   std::string verb;

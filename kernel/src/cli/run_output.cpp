@@ -24,10 +24,10 @@ json run_result_json(const RunResult& r) {
               {"module", r.module},
               {"action", r.action},
               {"status", to_string(r.status)},
-              {"error_code", r.error_code == ErrorCode::none ? json(nullptr)
-                                                              : json(to_string(r.error_code))},
+              {"error_code",
+               r.error_code == ErrorCode::none ? json(nullptr) : json(to_string(r.error_code))},
               {"retryable", r.error_code == ErrorCode::none ? json(nullptr)
-                                                             : json(info(r.error_code).retryable)},
+                                                            : json(info(r.error_code).retryable)},
               {"message", r.message.empty() ? json(nullptr) : json(r.message)},
               {"attempts", r.attempts},
               {"impl", r.impl == AS_IMPL_NONE ? json(nullptr) : json(to_string(r.impl))},
@@ -44,12 +44,12 @@ std::string run_summary(const RunResult& r) {
                                      : fmt::format(" via {} ({} {})", to_string(r.impl), r.plugin,
                                                    r.plugin_version);
   std::string id = r.run_id.empty() ? "(not recorded)" : r.run_id;
-  std::string text = fmt::format("run {} {}: {}{}, {} attempt{}, {:.2f} ms", id, to_string(r.status),
-                                 r.module, via, r.attempts, r.attempts == 1 ? "" : "s",
-                                 r.latency_ms);
+  std::string text =
+      fmt::format("run {} {}: {}{}, {} attempt{}, {:.2f} ms", id, to_string(r.status), r.module,
+                  via, r.attempts, r.attempts == 1 ? "" : "s", r.latency_ms);
   if (r.replayed) text += " (stored result: idempotency key replay)";
   if (r.error_code != ErrorCode::none) {
-    text += fmt::format("\nerror {} ({}): {}", to_string(r.error_code),
+    text += fmt::format("; error {} ({}): {}", to_string(r.error_code),
                         info(r.error_code).retryable ? "retryable" : "not retryable", r.message);
   }
   return text;

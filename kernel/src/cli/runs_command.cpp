@@ -58,10 +58,14 @@ json row_json(const RunRow& r) {
 }
 
 json event_json(const EventRow& e) {
-  return json{{"id", e.id},          {"ts", e.ts},
-              {"type", e.type},      {"trace_id", nullable(e.trace_id)},
-              {"run_id", nullable(e.run_id)}, {"module", nullable(e.module)},
-              {"impl", nullable(e.impl)},     {"attempt", e.attempt},
+  return json{{"id", e.id},
+              {"ts", e.ts},
+              {"type", e.type},
+              {"trace_id", nullable(e.trace_id)},
+              {"run_id", nullable(e.run_id)},
+              {"module", nullable(e.module)},
+              {"impl", nullable(e.impl)},
+              {"attempt", e.attempt},
               {"data", parsed(e.data)}};
 }
 
@@ -98,8 +102,8 @@ int runs_list(CommandContext& ctx) {
     ctx.out << doc.dump(2) << "\n";
     return 0;
   }
-  Table table({"RUN", "MODULE", "ACTION", "STATUS", "ERROR", "ATTEMPTS", "IMPL", "LATENCY_MS",
-               "CREATED"});
+  Table table(
+      {"RUN", "MODULE", "ACTION", "STATUS", "ERROR", "ATTEMPTS", "IMPL", "LATENCY_MS", "CREATED"});
   for (const RunRow& r : rows) {
     table.add({r.run_id, r.module, r.action, r.status, r.error_code.empty() ? "-" : r.error_code,
                std::to_string(r.attempts), r.impl.empty() ? "-" : r.impl,
@@ -147,15 +151,16 @@ int runs_show(CommandContext& ctx) {
     return 0;
   }
   const RunRow& r = *row;
-  fmt::print(ctx.out,
-             "run:        {}\ntask:       {}\ntrace:      {}\nmodule:     {} (action {})\nstatus:     "
-             "{}{}\nimpl:       {}\nattempts:   {}\nlatency:    {:.2f} ms\nidempotency: {}\ndry run:    "
-             "{}\ncreated:    {}\nupdated:    {}\n",
-             r.run_id, r.task_id, r.trace_id, r.module, r.action, r.status,
-             r.error_code.empty() ? "" : fmt::format(" ({}: {})", r.error_code, r.message),
-             r.impl.empty() ? "-" : fmt::format("{} ({} {})", r.impl, r.plugin, r.plugin_version),
-             r.attempts, r.latency_ms, r.idempotency_key.empty() ? "-" : r.idempotency_key,
-             r.dry_run ? "yes" : "no", r.created_at, r.updated_at);
+  fmt::print(
+      ctx.out,
+      "run:        {}\ntask:       {}\ntrace:      {}\nmodule:     {} (action {})\nstatus:     "
+      "{}{}\nimpl:       {}\nattempts:   {}\nlatency:    {:.2f} ms\nidempotency: {}\ndry run:    "
+      "{}\ncreated:    {}\nupdated:    {}\n",
+      r.run_id, r.task_id, r.trace_id, r.module, r.action, r.status,
+      r.error_code.empty() ? "" : fmt::format(" ({}: {})", r.error_code, r.message),
+      r.impl.empty() ? "-" : fmt::format("{} ({} {})", r.impl, r.plugin, r.plugin_version),
+      r.attempts, r.latency_ms, r.idempotency_key.empty() ? "-" : r.idempotency_key,
+      r.dry_run ? "yes" : "no", r.created_at, r.updated_at);
   fmt::print(ctx.out, "input:      {}\noutput:     {}\n\nAttempts:\n", r.input,
              r.output.empty() ? "-" : r.output);
   Table table({"#", "STATUS", "ERROR", "IMPL", "STARTED", "LATENCY_MS", "MESSAGE"});

@@ -69,12 +69,13 @@ std::string parse_request(const json& req, SubprocessSpec& spec) {
 
 }  // namespace
 
-as_status run_command_service(as_host_ctx* ctx, const as_call* call, as_str request,
-                              as_writer* out, as_writer* err) {
+as_status run_command_service(as_host_ctx* ctx, const as_call* call, as_str request, as_writer* out,
+                              as_writer* err) {
   if (call == nullptr) return fail(err, AS_ERR_INVALID_INPUT, "run_command: no call given");
   CallFrame& frame = *CallFrame::from_raw(call);
   json req = json::parse(std::string_view(request.ptr, request.len), nullptr, false);
-  if (req.is_discarded()) return fail(err, AS_ERR_INVALID_INPUT, "run_command: request is not JSON");
+  if (req.is_discarded())
+    return fail(err, AS_ERR_INVALID_INPUT, "run_command: request is not JSON");
   SubprocessSpec spec;
   if (std::string problem = parse_request(req, spec); !problem.empty()) {
     return fail(err, AS_ERR_INVALID_INPUT, problem);
@@ -90,7 +91,8 @@ as_status run_command_service(as_host_ctx* ctx, const as_call* call, as_str requ
   }
   // The command may not outlive the call: bound it by what is left of the call's deadline.
   if (call->deadline_unix_ms > 0) {
-    auto left = std::chrono::milliseconds(std::max<int64_t>(1, call->deadline_unix_ms - unix_ms_now()));
+    auto left =
+        std::chrono::milliseconds(std::max<int64_t>(1, call->deadline_unix_ms - unix_ms_now()));
     if (spec.timeout.count() == 0 || spec.timeout > left) spec.timeout = left;
   }
   spec.cancel = &frame.cancelled;

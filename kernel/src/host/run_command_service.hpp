@@ -15,7 +15,7 @@ namespace agentsys {
 ///           or, in dry-run, {"dry_run": true, "would_run": [argv...]} without running anything.
 /// Errors:   AS_ERR_INVALID_INPUT (bad request), AS_ERR_NOT_FOUND (cannot start),
 ///           AS_ERR_CANCELLED (the call was cancelled or reached its deadline meanwhile).
-as_status run_command_service(as_host_ctx* ctx, const as_call* call, as_str request,
-                              as_writer* out, as_writer* err);
+as_status run_command_service(as_host_ctx* ctx, const as_call* call, as_str request, as_writer* out,
+                              as_writer* err);
 
 }  // namespace agentsys

@@ -46,6 +46,7 @@ class PluginInstance {
 
   [[nodiscard]] const PluginDescriptor& descriptor() const { return library_->descriptor(); }
   [[nodiscard]] const PluginLibrary& library() const { return *library_; }
+  [[nodiscard]] const std::shared_ptr<const PluginLibrary>& library_ptr() const { return library_; }
 
  private:
   PluginInstance() = default;

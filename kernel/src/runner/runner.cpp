@@ -146,9 +146,9 @@ std::shared_ptr<Runner::Run> Runner::make_run(TaskSpec spec) {
     throw std::invalid_argument(fmt::format("invalid module id '{}'", spec.module));
   }
   if (!registry_.binding(spec.module)) {
-    throw std::invalid_argument(fmt::format(
-        "unknown module '{}': no loaded plugin serves it (see 'agentsys module list')",
-        spec.module));
+    throw std::invalid_argument(
+        fmt::format("unknown module '{}': no loaded plugin serves it (see 'agentsys module list')",
+                    spec.module));
   }
   if (spec.action.empty()) throw std::invalid_argument("the action must not be empty");
   json input = json::parse(spec.input_json, nullptr, false);
@@ -183,6 +183,7 @@ std::shared_ptr<Runner::Run> Runner::make_run(TaskSpec spec) {
 }
 
 RunResult Runner::replay(const std::string& run_id, const std::string& module) {
+  store_->sync();  // our own pending writes first
   // The key's run may still be running in another kernel process: wait for its end, bounded.
   for (int i = 0; i < 3000; ++i) {
     std::optional<RunRow> row = store_->find_run(run_id);
@@ -252,11 +253,10 @@ std::vector<Submission> Runner::submit_batch(std::vector<TaskSpec> specs) {
       if (health_[run.spec.module].paused) {
         run.status = TaskStatus::skipped;
         run.result.error_code = ErrorCode::module_paused;
-        run.result.message =
-            fmt::format("module '{}' is paused after {} consecutive failed runs: fix the cause, "
-                        "then run 'agentsys module resume {}'",
-                        run.spec.module, health_[run.spec.module].consecutive_failures,
-                        run.spec.module);
+        run.result.message = fmt::format(
+            "module '{}' is paused after {} consecutive failed runs: fix the cause, "
+            "then run 'agentsys module resume {}'",
+            run.spec.module, health_[run.spec.module].consecutive_failures, run.spec.module);
       } else if (options_.precheck) {
         if (auto denied = options_.precheck(run.spec)) {
           run.status = TaskStatus::skipped;
@@ -331,9 +331,10 @@ std::vector<Submission> Runner::submit_batch(std::vector<TaskSpec> specs) {
       active_[run->run_id] = run;
     }
     if (run->status == TaskStatus::skipped) {
-      event(*run, "skipped",
-            json{{"error_code", to_string(run->result.error_code)}, {"message", run->result.message}}
-                .dump());
+      event(
+          *run, "skipped",
+          json{{"error_code", to_string(run->result.error_code)}, {"message", run->result.message}}
+              .dump());
       complete(run);
     } else {
       enqueue(run);
@@ -421,8 +422,9 @@ bool Runner::execute(const std::shared_ptr<Run>& run) {
   }
   persist(*run);
   if (store_ != nullptr) {
-    store_->put_attempt({run->run_id, attempt->number, "running", "", "", impl_name(run->result.impl),
-                         run->result.plugin, attempt->started_at, "", 0});
+    store_->put_attempt({run->run_id, attempt->number, "running", "", "",
+                         impl_name(run->result.impl), run->result.plugin, attempt->started_at, "",
+                         0});
   }
   event(*run, "started");
 
@@ -434,10 +436,9 @@ bool Runner::execute(const std::shared_ptr<Run>& run) {
     return false;
   }
   std::weak_ptr<Attempt> weak = attempt;
-  attempt->deadline_timer =
-      timers_.schedule(attempt->started + run->timeout, [this, weak] {
-        if (std::shared_ptr<Attempt> a = weak.lock()) on_deadline(a);
-      });
+  attempt->deadline_timer = timers_.schedule(attempt->started + run->timeout, [this, weak] {
+    if (std::shared_ptr<Attempt> a = weak.lock()) on_deadline(a);
+  });
   Invocation inv = ModuleRegistry::call(*route.instance, *attempt->frame);
   if (attempt->resolved.exchange(true)) {
     // The deadline won: the run has moved on and a replacement worker took this one's place.
@@ -464,12 +465,13 @@ void Runner::on_deadline(const std::shared_ptr<Attempt>& attempt) {
   inv.outcome.status = AS_ERR_TIMEOUT;
   inv.outcome.error = fmt::format("attempt {} exceeded its timeout of {} ms and was abandoned",
                                   attempt->number, attempt->run->timeout.count());
-  inv.latency_ms = std::chrono::duration<double, std::milli>(Clock::now() - attempt->started).count();
+  inv.latency_ms =
+      std::chrono::duration<double, std::milli>(Clock::now() - attempt->started).count();
   finish_attempt(attempt->run, *attempt, std::move(inv), true);
 }
 
-void Runner::finish_attempt(const std::shared_ptr<Run>& run, const Attempt& attempt,
-                            Invocation inv, bool timed_out) {
+void Runner::finish_attempt(const std::shared_ptr<Run>& run, const Attempt& attempt, Invocation inv,
+                            bool timed_out) {
   ErrorCode code = timed_out ? ErrorCode::timeout : from_status(inv.outcome.status);
   std::string message = inv.outcome.error;
   json output;
@@ -551,11 +553,10 @@ void Runner::complete(const std::shared_ptr<Run>& run) {
   persist(*run);
   if (observer_ != nullptr) {
     const RunResult& r = run->result;
-    observer_->record({"run", iso8601_now(), r.ok() ? "info" : "error", r.trace_id, r.run_id,
-                       r.task_id, r.module, r.action, impl_name(r.impl), r.attempts,
-                       std::string(to_string(r.status)), r.latency_ms,
-                       r.error_code == ErrorCode::none ? "" : std::string(to_string(r.error_code)),
-                       r.message});
+    observer_->record(
+        {"run", iso8601_now(), r.ok() ? "info" : "error", r.trace_id, r.run_id, r.task_id, r.module,
+         r.action, impl_name(r.impl), r.attempts, std::string(to_string(r.status)), r.latency_ms,
+         r.error_code == ErrorCode::none ? "" : std::string(to_string(r.error_code)), r.message});
   }
   note_outcome(run);
   std::lock_guard lock(mutex_);
@@ -587,9 +588,9 @@ void Runner::note_outcome(const std::shared_ptr<Run>& run) {
       if (options_.pause_after_failures > 0 && !h.paused &&
           h.consecutive_failures >= options_.pause_after_failures) {
         h.paused = true;
-        h.paused_reason = fmt::format("{} consecutive failed runs, the last {} ({})",
-                                      h.consecutive_failures, run->run_id,
-                                      to_string(run->result.error_code));
+        h.paused_reason =
+            fmt::format("{} consecutive failed runs, the last {} ({})", h.consecutive_failures,
+                        run->run_id, to_string(run->result.error_code));
         paused_now = true;
       }
     }
@@ -624,8 +625,7 @@ bool Runner::module_paused(const std::string& module) const {
 void Runner::event(const Run& run, std::string type, std::string data) {
   if (store_ == nullptr) return;
   store_->append_event({0, iso8601_now(), std::move(type), run.spec.trace_id, run.run_id,
-                        run.spec.module, impl_name(run.result.impl), run.attempt,
-                        std::move(data)});
+                        run.spec.module, impl_name(run.result.impl), run.attempt, std::move(data)});
 }
 
 void Runner::persist(const Run& run) {
@@ -651,7 +651,8 @@ void Runner::persist(const Run& run) {
 std::vector<Submission> Runner::recover() {
   std::vector<Submission> futures;
   if (store_ == nullptr) return futures;
-  for (const RunRow& row : store_->runs_in_status({"pending", "running", "retrying", "interrupted"})) {
+  for (const RunRow& row :
+       store_->runs_in_status({"pending", "running", "retrying", "interrupted"})) {
     if (row.owner == current_process_identity() || process_identity_alive(row.owner)) continue;
     if (!store_->claim_run(row.run_id, row.owner, current_process_identity())) continue;
 

@@ -116,9 +116,8 @@ void RunStore::writer_loop() {
     Batch batch;
     {
       std::unique_lock lock(queue_mutex_);
-      queue_cv_.wait(lock, [&] {
-        return stopping_ || !pending_.ops.empty() || !pending_.waiters.empty();
-      });
+      queue_cv_.wait(
+          lock, [&] { return stopping_ || !pending_.ops.empty() || !pending_.waiters.empty(); });
       if (pending_.ops.empty() && pending_.waiters.empty() && stopping_) return;
       std::swap(batch, pending_);
     }
@@ -134,8 +133,7 @@ void RunStore::apply(Batch& batch) {
     tx.commit();
   } catch (...) {
     // One bad write must not lose the others: apply them one by one, reporting failures.
-    spdlog::error("run store: batch of {} writes failed; retrying individually",
-                  batch.ops.size());
+    spdlog::error("run store: batch of {} writes failed; retrying individually", batch.ops.size());
     for (Op& op : batch.ops) {
       try {
         sqlite::Transaction tx(writer_db_);
@@ -174,6 +172,7 @@ std::vector<IdempotencyClaim> RunStore::acknowledge(const std::vector<RunRow>& r
           held.bind(1, r.module).bind(2, r.idempotency_key);
           held.step();
           (*claims)[i] = {false, held.column_text(0), held.column_text(1)};
+          held.reset();
           continue;
         }
       }
@@ -271,8 +270,8 @@ void RunStore::set_health(const std::string& module, const ModuleHealth& h) {
 
 std::optional<RunRow> RunStore::find_run(const std::string& run_id) {
   std::lock_guard lock(reader_mutex_);
-  sqlite::Statement& st =
-      reader_db_.cached(fmt::format("SELECT {} FROM runs WHERE run_id = ?1", kRunColumns));
+  sqlite::Statement st =
+      reader_db_.prepare(fmt::format("SELECT {} FROM runs WHERE run_id = ?1", kRunColumns));
   st.bind(1, run_id);
   if (!st.step()) return std::nullopt;
   return read_run(st);
@@ -280,7 +279,7 @@ std::optional<RunRow> RunStore::find_run(const std::string& run_id) {
 
 std::vector<RunRow> RunStore::list_runs(const RunFilter& f) {
   std::lock_guard lock(reader_mutex_);
-  sqlite::Statement& st = reader_db_.cached(
+  sqlite::Statement st = reader_db_.prepare(
       fmt::format("SELECT {} FROM runs WHERE (?1 = '' OR module = ?1) AND (?2 = '' OR status = ?2) "
                   "ORDER BY created_at DESC, run_id DESC LIMIT ?3",
                   kRunColumns));
@@ -301,7 +300,7 @@ std::vector<RunRow> RunStore::runs_in_status(const std::vector<std::string>& sta
 
 std::vector<AttemptRow> RunStore::attempts(const std::string& run_id) {
   std::lock_guard lock(reader_mutex_);
-  sqlite::Statement& st = reader_db_.cached(
+  sqlite::Statement st = reader_db_.prepare(
       "SELECT run_id, attempt, status, error_code, message, impl, plugin, started_at, "
       "finished_at, latency_ms FROM attempts WHERE run_id = ?1 ORDER BY attempt");
   st.bind(1, run_id);
@@ -325,7 +324,7 @@ std::vector<AttemptRow> RunStore::attempts(const std::string& run_id) {
 
 std::vector<EventRow> RunStore::events(const std::string& run_id) {
   std::lock_guard lock(reader_mutex_);
-  sqlite::Statement& st = reader_db_.cached(
+  sqlite::Statement st = reader_db_.prepare(
       "SELECT id, ts, type, trace_id, run_id, module, impl, attempt, data FROM events "
       "WHERE (?1 = '' OR run_id = ?1) ORDER BY id");
   st.bind(1, run_id);
@@ -348,7 +347,7 @@ std::vector<EventRow> RunStore::events(const std::string& run_id) {
 
 std::map<std::string, ModuleHealth> RunStore::health() {
   std::lock_guard lock(reader_mutex_);
-  sqlite::Statement& st = reader_db_.cached(
+  sqlite::Statement st = reader_db_.prepare(
       "SELECT module, consecutive_failures, paused, paused_reason FROM module_health");
   std::map<std::string, ModuleHealth> out;
   while (st.step()) {
@@ -358,9 +357,9 @@ std::map<std::string, ModuleHealth> RunStore::health() {
 }
 
 std::optional<std::pair<std::string, std::string>> RunStore::idempotency(const std::string& module,
-                                                                       const std::string& key) {
+                                                                         const std::string& key) {
   std::lock_guard lock(reader_mutex_);
-  sqlite::Statement& st = reader_db_.cached(
+  sqlite::Statement st = reader_db_.prepare(
       "SELECT run_id, input_digest FROM idempotency_keys WHERE module = ?1 AND key = ?2");
   st.bind(1, module).bind(2, key);
   if (!st.step()) return std::nullopt;

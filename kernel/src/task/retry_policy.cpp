@@ -11,7 +11,8 @@ namespace agentsys {
 
 std::chrono::milliseconds RetryPolicy::backoff_cap(unsigned next_attempt) const {
   double exponent = next_attempt <= 2 ? 0.0 : static_cast<double>(next_attempt - 2);
-  double ms = static_cast<double>(initial_interval.count()) * std::pow(backoff_coefficient, exponent);
+  double ms =
+      static_cast<double>(initial_interval.count()) * std::pow(backoff_coefficient, exponent);
   double cap = static_cast<double>(maximum_interval.count());
   return std::chrono::milliseconds(static_cast<int64_t>(std::min(ms, cap)));
 }
@@ -44,9 +45,9 @@ RetryPolicy RetryPolicy::from_json(const nlohmann::json& j, RetryPolicy p) {
     return v.get<double>();
   };
   for (const auto& [key, value] : j.items()) {
-    static const std::vector<std::string> known = {
-        "initial_interval_ms", "backoff_coefficient", "maximum_interval_ms", "maximum_attempts",
-        "non_retryable_error_codes"};
+    static const std::vector<std::string> known = {"initial_interval_ms", "backoff_coefficient",
+                                                   "maximum_interval_ms", "maximum_attempts",
+                                                   "non_retryable_error_codes"};
     if (std::find(known.begin(), known.end(), key) == known.end()) {
       throw std::invalid_argument(fmt::format("retry policy: unknown field '{}'", key));
     }

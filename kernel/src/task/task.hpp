@@ -17,10 +17,10 @@ struct TaskSpec {
   std::string module;
   std::string action = "run";
   std::string input_json = "{}";
-  std::string idempotency_key;               ///< Empty: no idempotency.
-  std::string trace_id;                      ///< Empty: a new trace.
-  std::string task_id;                       ///< Empty: generated.
-  std::optional<RetryPolicy> retry;          ///< Empty: the runner's default.
+  std::string idempotency_key;                       ///< Empty: no idempotency.
+  std::string trace_id;                              ///< Empty: a new trace.
+  std::string task_id;                               ///< Empty: generated.
+  std::optional<RetryPolicy> retry;                  ///< Empty: the runner's default.
   std::optional<std::chrono::milliseconds> timeout;  ///< Per attempt; empty: the default.
   bool dry_run = false;
 };

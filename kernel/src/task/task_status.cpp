@@ -64,8 +64,8 @@ bool can_transition(TaskStatus from, TaskStatus to) {
 }
 
 IllegalTransition::IllegalTransition(TaskStatus from, TaskStatus to)
-    : std::logic_error(fmt::format("illegal task status transition {} -> {}", to_string(from),
-                                   to_string(to))) {}
+    : std::logic_error(
+          fmt::format("illegal task status transition {} -> {}", to_string(from), to_string(to))) {}
 
 void transition(TaskStatus& status, TaskStatus to) {
   if (!can_transition(status, to)) throw IllegalTransition(status, to);

@@ -18,13 +18,20 @@ constexpr size_t kBatch = 512;
 json nullable(const std::string& s) { return s.empty() ? json(nullptr) : json(s); }
 
 std::string to_json(const TelemetryRecord& r) {
-  json j{{"kind", r.kind},         {"ts", r.ts},
-         {"level", r.level},       {"trace_id", nullable(r.trace_id)},
-         {"run_id", nullable(r.run_id)}, {"task_id", nullable(r.task_id)},
-         {"module", r.module},     {"impl", nullable(r.impl)},
-         {"action", r.action},     {"attempt", r.attempt},
-         {"status", r.status},     {"latency_ms", r.latency_ms},
-         {"error_code", nullable(r.error_code)}, {"message", nullable(r.message)}};
+  json j{{"kind", r.kind},
+         {"ts", r.ts},
+         {"level", r.level},
+         {"trace_id", nullable(r.trace_id)},
+         {"run_id", nullable(r.run_id)},
+         {"task_id", nullable(r.task_id)},
+         {"module", r.module},
+         {"impl", nullable(r.impl)},
+         {"action", r.action},
+         {"attempt", r.attempt},
+         {"status", r.status},
+         {"latency_ms", r.latency_ms},
+         {"error_code", nullable(r.error_code)},
+         {"message", nullable(r.message)}};
   return j.dump(-1, ' ', false, json::error_handler_t::replace);
 }
 
@@ -62,11 +69,12 @@ void TelemetryBus::record(TelemetryRecord record) {
 
 void TelemetryBus::metric(std::string_view plugin, std::string_view name, double value,
                           std::string_view labels_json) {
-  json labels = json::parse(labels_json.empty() ? std::string_view("{}") : labels_json, nullptr,
-                            false);
+  json labels =
+      json::parse(labels_json.empty() ? std::string_view("{}") : labels_json, nullptr, false);
   if (!labels.is_object()) labels = json::object();
-  std::string line = json{{"plugin", plugin}, {"name", name}, {"value", value}, {"labels", labels}}
-                         .dump(-1, ' ', false, json::error_handler_t::replace);
+  std::string line =
+      json{{"plugin", plugin}, {"name", name}, {"value", value}, {"labels", labels}}.dump(
+          -1, ' ', false, json::error_handler_t::replace);
   {
     std::lock_guard lock(mutex_);
     if (metrics_.size() >= max_queued_) return;
@@ -78,9 +86,8 @@ void TelemetryBus::metric(std::string_view plugin, std::string_view name, double
 void TelemetryBus::loop() {
   std::unique_lock lock(mutex_);
   for (;;) {
-    cv_.wait_for(lock, std::chrono::milliseconds(100), [&] {
-      return stopping_ || flush_now_ || records_.size() >= kBatch;
-    });
+    cv_.wait_for(lock, std::chrono::milliseconds(100),
+                 [&] { return stopping_ || flush_now_ || records_.size() >= kBatch; });
     flush_now_ = false;
     std::deque<std::string> records;
     std::vector<std::string> metrics;

@@ -1,0 +1,438 @@
+// The task core through the agentsys executable: run, retries, timeouts, idempotency, dry-run,
+// the module circuit breaker, runs/events, telemetry logs and metrics. Real processes, real
+// state directories; the behave fixture plugin (tests/fixtures/plugins/behave_plugin.cpp) plays
+// the misbehaving module.
+#include <doctest/doctest.h>
+#include <fmt/format.h>
+#include <signal.h>
+
+#include <chrono>
+#include <regex>
+#include <set>
+#include <thread>
+
+#include "cli_support.hpp"
+
+using namespace agentsys::cli_test;
+
+namespace {
+
+const std::string kFastRetry = R"({"initial_interval_ms":1,"maximum_attempts":3})";
+const std::string kNoRetry = R"({"maximum_attempts":1})";
+
+std::vector<std::string> event_types(const json& events) {
+  std::vector<std::string> types;
+  for (const json& e : events) types.push_back(e["type"].get<std::string>());
+  return types;
+}
+
+const json* find_event(const json& events, const std::string& type) {
+  for (const json& e : events) {
+    if (e["type"] == type) return &e;
+  }
+  return nullptr;
+}
+
+const json* find_series(const json& metrics, const std::string& kind, const std::string& module,
+                        const std::string& impl) {
+  for (const json& s : metrics["series"]) {
+    if (s["kind"] == kind && s["module"] == module && s["impl"] == impl) return &s;
+  }
+  return nullptr;
+}
+
+/// A usage error: exit 2 and exactly one line on stderr, in the CLI's error format.
+void check_usage_error(const Result& r) {
+  INFO("stderr: ", r.err);
+  CHECK(r.exit_code == 2);
+  CHECK(count_lines(r.err) == 1);
+  CHECK(r.err.rfind("agentsys: error: ", 0) == 0);
+}
+
+/// True when `pid` no longer runs: gone (ESRCH), or a zombie nobody has reaped yet.
+bool process_gone(pid_t pid) {
+  if (::kill(pid, 0) == -1 && errno == ESRCH) return true;
+  std::string stat = slurp(fmt::format("/proc/{}/stat", pid));
+  size_t close = stat.rfind(')');
+  return close != std::string::npos && close + 2 < stat.size() && stat[close + 2] == 'Z';
+}
+
+}  // namespace
+
+TEST_CASE("run prints the run id and trace id; --json has the result fields") {
+  Cli cli;
+  Result r = cli({"run", "demo", "--input", R"({"name":"ada"})"});
+  REQUIRE(r.exit_code == 0);
+  std::smatch m;
+  REQUIRE_MESSAGE(std::regex_search(r.out, m, std::regex(R"(^run (run_[0-9a-f]{24}) succeeded: )")),
+                  r.out);
+  std::string run_id = m[1];
+  REQUIRE_MESSAGE(std::regex_search(r.out, m, std::regex(R"(\ntrace ([0-9a-f]{32})\n)")), r.out);
+  std::string trace_id = m[1];
+  CHECK(contains(r.out, "\"name\": \"ada\""));
+
+  json shown = cli.json_of({"runs", "show", run_id, "--json"});
+  CHECK(shown["run"]["run_id"] == run_id);
+  CHECK(shown["run"]["trace_id"] == trace_id);
+  CHECK(shown["run"]["status"] == "succeeded");
+
+  json doc = cli.json_of({"run", "demo", "--input", R"({"n":1})", "--json"});
+  REQUIRE(doc["run_id"].is_string());
+  CHECK(doc["run_id"] != run_id);
+  CHECK(is_hex32(doc["trace_id"].get<std::string>()));
+  CHECK(doc["trace_id"] != trace_id);  // every run starts its own trace
+  CHECK(doc["status"] == "succeeded");
+  CHECK(doc["attempts"] == 1);
+  CHECK(doc["impl"] == "v1");
+  CHECK(doc["plugin"] == "demo_v1");
+  REQUIRE(doc["latency_ms"].is_number());
+  CHECK(doc["latency_ms"].get<double>() >= 0);
+  CHECK(doc["error_code"].is_null());
+  CHECK(doc["replayed"] == false);
+  CHECK(doc["output"]["input"]["n"] == 1);
+
+  // A trace can be continued; the run keeps it.
+  const std::string given = "0af7651916cd43dd8448eb211c80319c";
+  doc = cli.json_of({"run", "demo", "--trace-id", given, "--json"});
+  CHECK(doc["trace_id"] == given);
+}
+
+TEST_CASE("retries are recorded as attempts and events in runs show") {
+  Cli cli;
+  Result r = cli({"run", "behave", "--action", "fail_times", "--input",
+                  R"({"key":"k","failures":2})", "--retry", kFastRetry, "--json"});
+  INFO("stderr: ", r.err);
+  REQUIRE(r.exit_code == 0);
+  json doc = json::parse(r.out);
+  CHECK(doc["status"] == "succeeded");
+  CHECK(doc["attempts"] == 3);
+  CHECK(doc["impl"] == "v2");
+  CHECK(doc["output"]["calls"] == 3);
+
+  json shown = cli.json_of({"runs", "show", doc["run_id"].get<std::string>(), "--json"});
+  CHECK(shown["run"]["attempts"] == 3);
+  CHECK(shown["run"]["retry_policy"]["maximum_attempts"] == 3);
+  const json& attempts = shown["attempts"];
+  REQUIRE(attempts.size() == 3);
+  for (int i = 0; i < 3; ++i) {
+    CAPTURE(i);
+    CHECK(attempts[i]["attempt"] == i + 1);
+    CHECK(attempts[i]["status"] == (i < 2 ? "failed" : "succeeded"));
+    CHECK(attempts[i]["impl"] == "v2");
+    CHECK(attempts[i]["finished_at"].is_string());
+  }
+  CHECK(attempts[0]["error_code"] == "upstream_unavailable");
+  CHECK(contains(attempts[1]["message"].get<std::string>(), "planned failure 2"));
+  CHECK(attempts[2]["error_code"].is_null());
+
+  CHECK(event_types(shown["events"]) ==
+        std::vector<std::string>{"started", "attempt_failed", "retrying", "started",
+                                 "attempt_failed", "retrying", "started", "succeeded"});
+  const json* retrying = find_event(shown["events"], "retrying");
+  REQUIRE(retrying != nullptr);
+  CHECK(retrying->at("data")["next_attempt"] == 2);
+  CHECK(retrying->at("data")["delay_ms"].get<int>() <= 1);
+  // The same events through `agentsys events --run`.
+  json events = cli.json_of({"events", "--run", doc["run_id"].get<std::string>(), "--json"});
+  CHECK(event_types(events) == event_types(shown["events"]));
+}
+
+TEST_CASE("a non-retryable failure ends the run after one attempt with exit 1") {
+  Cli cli;
+  Result r =
+      cli({"run", "behave", "--action", "fail_times", "--input",
+           R"({"key":"k","failures":5,"status":"invalid"})", "--retry", kFastRetry, "--json"});
+  CHECK(r.exit_code == 1);
+  json doc = json::parse(r.out);
+  CHECK(doc["status"] == "failed");
+  CHECK(doc["attempts"] == 1);
+  CHECK(doc["error_code"] == "invalid_input");
+  CHECK(doc["retryable"] == false);
+  CHECK(contains(r.err, "invalid_input"));
+
+  json shown = cli.json_of({"runs", "show", doc["run_id"].get<std::string>(), "--json"});
+  CHECK(shown["attempts"].size() == 1);
+  CHECK(event_types(shown["events"]) ==
+        std::vector<std::string>{"started", "attempt_failed", "failed"});
+
+  // Without --json the failure is reported on stderr, naming the error code.
+  r = cli({"run", "behave", "--action", "fail_times", "--input",
+           R"({"key":"k2","failures":5,"status":"invalid"})"});
+  CHECK(r.exit_code == 1);
+  CHECK(contains(r.err, "agentsys: error: run "));
+  CHECK(contains(r.err, "error invalid_input (not retryable): planned failure 1"));
+}
+
+TEST_CASE("--timeout ends a hung attempt as timed_out without waiting for the plugin") {
+  Cli cli;
+  Result r = cli({"run", "behave", "--action", "hang", "--input", R"({"ms":3000})", "--timeout",
+                  "0.3", "--retry", kNoRetry, "--json"});
+  INFO("stderr: ", r.err);
+  CHECK(r.exit_code == 1);
+  CHECK(r.seconds < 2.0);  // ~0.3 s plus start-up; the plugin keeps sleeping for 3 s
+  json doc = json::parse(r.out);
+  CHECK(doc["status"] == "timed_out");
+  CHECK(doc["error_code"] == "timeout");
+  CHECK(doc["attempts"] == 1);
+  CHECK(doc["latency_ms"].get<double>() >= 290);
+
+  // Recorded before the process ended.
+  json shown = cli.json_of({"runs", "show", doc["run_id"].get<std::string>(), "--json"});
+  CHECK(shown["run"]["status"] == "timed_out");
+  CHECK(shown["run"]["timeout_ms"] == 300);
+  REQUIRE(shown["attempts"].size() == 1);
+  CHECK(shown["attempts"][0]["status"] == "timed_out");
+  CHECK(find_event(shown["events"], "timed_out") != nullptr);
+
+  // Timeouts are retryable: with fast retries both attempts time out, still well under 3 s.
+  r = cli({"run", "behave", "--action", "hang", "--input", R"({"ms":3000})", "--timeout", "0.3",
+           "--retry", R"({"initial_interval_ms":1,"maximum_attempts":2})", "--json"});
+  CHECK(r.exit_code == 1);
+  CHECK(r.seconds < 2.5);
+  doc = json::parse(r.out);
+  CHECK(doc["status"] == "timed_out");
+  CHECK(doc["attempts"] == 2);
+}
+
+TEST_CASE("bad arguments and input are usage errors: exit 2, one line, nothing recorded") {
+  Cli cli;
+  check_usage_error(cli({"run", "demo", "--timeout", "-1"}));
+  check_usage_error(cli({"run", "demo", "--timeout=-1"}));
+  check_usage_error(cli({"run", "demo", "--timeout", "0"}));
+  check_usage_error(cli({"run", "demo", "--timeout", "abc"}));
+  check_usage_error(cli({"run", "ghost"}));
+  check_usage_error(cli({"run", "demo", "--input", "{not json"}));
+  check_usage_error(cli({"run", "demo", "--retry", R"({"maximum_attempts":"x"})"}));
+  check_usage_error(cli({"run", "demo", "--retry", R"({"tries":3})"}));
+  check_usage_error(cli({"run", "demo", "--trace-id", "not-a-trace"}));
+  check_usage_error(cli({"runs", "list", "--status", "bogus"}));
+  check_usage_error(cli({"runs", "list", "--limit", "0"}));
+  check_usage_error(cli({"runs", "show", "run_doesnotexist"}));
+  check_usage_error(cli({"events", "--run", "run_doesnotexist"}));
+
+  Result r = cli({"run", "ghost"});
+  CHECK(contains(r.err, "unknown module 'ghost'"));
+  r = cli({"runs", "list", "--status", "bogus"});
+  CHECK(contains(r.err, "unknown status 'bogus'"));
+
+  json runs = cli.json_of({"runs", "list", "--json"});
+  CHECK(runs == json::array());
+}
+
+TEST_CASE("an idempotency key runs the task once and replays its result") {
+  Cli cli;
+  std::vector<std::string> args = {"run",     "behave",     "--action",          "count",
+                                   "--input", R"({"a":1})", "--idempotency-key", "order-1",
+                                   "--json"};
+  json first = cli.json_of(args);
+  CHECK(first["status"] == "succeeded");
+  CHECK(first["replayed"] == false);
+  CHECK(first["output"]["count"] == 1);
+
+  json second = cli.json_of(args);
+  CHECK(second["status"] == "succeeded");
+  CHECK(second["replayed"] == true);
+  CHECK(second["run_id"] == first["run_id"]);
+  CHECK(second["trace_id"] == first["trace_id"]);
+  CHECK(second["output"] == first["output"]);
+
+  // Same key, other input: a conflict, nothing run.
+  Result r = cli({"run", "behave", "--action", "count", "--input", R"({"a":2})",
+                  "--idempotency-key", "order-1", "--json"});
+  CHECK(r.exit_code == 1);
+  json conflict = json::parse(r.out);
+  CHECK(conflict["error_code"] == "idempotency_conflict");
+  CHECK(conflict["status"] == "skipped");
+  CHECK(conflict["replayed"] == false);
+  CHECK(contains(r.err, "idempotency_conflict"));
+
+  // The plugin ran once: one run of module behave.
+  json runs = cli.json_of({"runs", "list", "--module", "behave", "--json"});
+  REQUIRE(runs.size() == 1);
+  CHECK(runs[0]["run_id"] == first["run_id"]);
+  CHECK(runs[0]["idempotency_key"] == "order-1");
+  CHECK(runs[0]["attempts"] == 1);
+
+  // The key is per module: demo may use it too.
+  json demo = cli.json_of({"run", "demo", "--idempotency-key", "order-1", "--json"});
+  CHECK(demo["replayed"] == false);
+  CHECK(demo["run_id"] != first["run_id"]);
+}
+
+TEST_CASE("dry-run records the side effect it would do and does not do it") {
+  Cli cli;
+  const fs::path target = cli.dir() / "touched.txt";
+  const std::string input = json{{"path", target.string()}}.dump();
+
+  json dry =
+      cli.json_of({"run", "behave", "--action", "touch", "--input", input, "--dry-run", "--json"});
+  CHECK(dry["status"] == "succeeded");
+  CHECK_FALSE(fs::exists(target));
+  json events = cli.json_of({"events", "--run", dry["run_id"].get<std::string>(), "--json"});
+  const json* effect = find_event(events, "side_effect");
+  REQUIRE(effect != nullptr);
+  CHECK(effect->at("data")["would_do"] == true);
+  CHECK(effect->at("data")["performed"] == false);
+  CHECK(effect->at("data")["kind"] == "command");
+  CHECK(effect->at("data")["detail"]["argv"][1] == target.string());
+  CHECK(effect->at("run_id") == dry["run_id"]);
+  CHECK(cli.json_of({"runs", "show", dry["run_id"].get<std::string>(),
+                     "--json"})["run"]["dry_run"] == true);
+
+  json wet = cli.json_of({"run", "behave", "--action", "touch", "--input", input, "--json"});
+  CHECK(wet["status"] == "succeeded");
+  CHECK(fs::exists(target));
+  events = cli.json_of({"events", "--run", wet["run_id"].get<std::string>(), "--json"});
+  effect = find_event(events, "side_effect");
+  REQUIRE(effect != nullptr);
+  CHECK(effect->at("data")["performed"] == true);
+  CHECK(effect->at("data")["would_do"] == false);
+}
+
+TEST_CASE("5 consecutive failed runs pause a module until module resume") {
+  Cli cli;
+  auto failing = [&](int i) {
+    return cli({"run", "behave", "--action", "fail_times", "--input",
+                json{{"key", fmt::format("k{}", i)}, {"failures", 99}}.dump(), "--retry", kNoRetry,
+                "--json"});
+  };
+  auto behave_health = [&] {
+    for (const json& m : cli.json_of({"module", "list", "--json"})) {
+      if (m["module"] == "behave") return m;
+    }
+    FAIL("module behave not listed");
+    return json();
+  };
+  for (int i = 0; i < 4; ++i) {
+    Result r = failing(i);
+    CHECK(r.exit_code == 1);
+    CHECK(json::parse(r.out)["status"] == "failed");
+  }
+  json health = behave_health();
+  CHECK(health["paused"] == false);
+  CHECK(health["consecutive_failures"] == 4);
+
+  Result r = failing(4);
+  CHECK(r.exit_code == 1);
+  health = behave_health();
+  CHECK(health["paused"] == true);
+  CHECK(health["paused_reason"].is_string());
+  json events = cli.json_of({"events", "--json"});
+  const json* paused = find_event(events, "module_paused");
+  REQUIRE(paused != nullptr);
+  CHECK(paused->at("module") == "behave");
+
+  // Paused: the next run is recorded as skipped without calling the plugin.
+  r = cli({"run", "behave", "--action", "echo", "--json"});
+  CHECK(r.exit_code == 1);
+  json doc = json::parse(r.out);
+  CHECK(doc["status"] == "skipped");
+  CHECK(doc["error_code"] == "module_paused");
+  CHECK(doc["attempts"] == 0);
+  CHECK(contains(r.err, "module resume behave"));
+  // Other modules are not affected.
+  CHECK(cli({"run", "demo"}).exit_code == 0);
+
+  r = cli({"module", "resume", "behave"});
+  CHECK(r.exit_code == 0);
+  CHECK(contains(r.out, "resumed"));
+  health = behave_health();
+  CHECK(health["paused"] == false);
+  CHECK(health["consecutive_failures"] == 0);
+  CHECK(find_event(cli.json_of({"events", "--json"}), "module_resumed") != nullptr);
+
+  doc = cli.json_of({"run", "behave", "--action", "echo", "--input", R"({"x":1})", "--json"});
+  CHECK(doc["status"] == "succeeded");
+  CHECK(doc["output"]["x"] == 1);
+}
+
+TEST_CASE("telemetry: every log line is JSON with the standard keys; metrics count the runs") {
+  Cli cli;
+  std::set<std::string> run_ids;
+  for (int i = 0; i < 3; ++i) {
+    run_ids.insert(
+        cli.json_of({"run", "demo", "--input", json{{"i", i}}.dump(), "--json"})["run_id"]
+            .get<std::string>());
+  }
+  json failed = cli.json_of({"run", "behave", "--action", "fail_times", "--input",
+                             R"({"key":"t","failures":1})", "--retry", kNoRetry, "--json"},
+                            1);
+  run_ids.insert(failed["run_id"].get<std::string>());
+  json retried = cli.json_of({"run", "behave", "--action", "fail_times", "--input",
+                              R"({"key":"t","failures":1})", "--retry", kFastRetry, "--json"});
+  CHECK(retried["attempts"] == 2);
+  run_ids.insert(retried["run_id"].get<std::string>());
+
+  const fs::path log = cli.state_dir() / "logs" / "agentsys.jsonl";
+  REQUIRE(fs::exists(log));
+  std::vector<std::string> lines = lines_of(slurp(log));
+  CHECK(lines.size() >= 5);
+  std::set<std::string> logged_runs;
+  for (const std::string& line : lines) {
+    CAPTURE(line);
+    json j = json::parse(line, nullptr, false);
+    REQUIRE(j.is_object());
+    for (const char* key : {"ts", "level", "trace_id", "run_id", "module", "action", "status",
+                            "latency_ms", "error_code"}) {
+      CAPTURE(key);
+      CHECK(j.contains(key));
+    }
+    CHECK(j["ts"].is_string());
+    CHECK(j["level"].is_string());
+    if (j.value("kind", "") == "run") {
+      logged_runs.insert(j["run_id"].get<std::string>());
+      CHECK(is_hex32(j["trace_id"].get<std::string>()));
+      CHECK(j["latency_ms"].is_number());
+    }
+  }
+  CHECK(logged_runs == run_ids);
+
+  json metrics = cli.json_of({"metrics", "--json"});
+  const json* demo = find_series(metrics, "run", "demo", "v1");
+  REQUIRE(demo != nullptr);
+  CHECK(demo->at("count") == 3);
+  CHECK(demo->at("by_status") == json{{"succeeded", 3}});
+  CHECK(demo->at("latency_ms")["count"] == 3);
+  const json* behave = find_series(metrics, "run", "behave", "v2");
+  REQUIRE(behave != nullptr);
+  CHECK(behave->at("count") == 2);
+  CHECK(behave->at("by_status") == json{{"failed", 1}, {"succeeded", 1}});
+  const json* behave_attempts = find_series(metrics, "attempt", "behave", "v2");
+  REQUIRE(behave_attempts != nullptr);
+  CHECK(behave_attempts->at("count") == 3);
+  CHECK(behave_attempts->at("by_status") == json{{"failed", 2}, {"succeeded", 1}});
+
+  Result prom = cli({"metrics", "--prometheus"});
+  REQUIRE(prom.exit_code == 0);
+  CHECK(contains(prom.out,
+                 "agentsys_runs_total{module=\"demo\",impl=\"v1\",status=\"succeeded\"} 3\n"));
+  CHECK(contains(prom.out,
+                 "agentsys_runs_total{module=\"behave\",impl=\"v2\",status=\"failed\"} 1\n"));
+  CHECK(contains(prom.out,
+                 "agentsys_attempts_total{module=\"behave\",impl=\"v2\",status=\"failed\"} 2\n"));
+}
+
+TEST_CASE("a timed-out attempt's host subprocesses are killed") {
+  Cli cli;
+  const fs::path pidfile = cli.dir() / "sleeper.pid";
+  Result r = cli({"run", "behave", "--action", "spawn", "--input",
+                  json{{"pidfile", pidfile.string()}}.dump(), "--timeout", "0.5", "--retry",
+                  kNoRetry, "--json"});
+  INFO("stderr: ", r.err);
+  CHECK(r.exit_code == 1);
+  CHECK(r.seconds < 10);  // the sleeper sleeps 30 s
+  json doc = json::parse(r.out);
+  CHECK(doc["status"] == "timed_out");
+  CHECK(doc["error_code"] == "timeout");
+
+  REQUIRE(fs::exists(pidfile));
+  pid_t pid = static_cast<pid_t>(std::stol(slurp(pidfile)));
+  REQUIRE(pid > 1);
+  bool gone = false;
+  for (int i = 0; i < 40 && !gone; ++i) {
+    gone = process_gone(pid);
+    if (!gone) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  if (!gone) ::kill(pid, SIGKILL);  // do not leave it behind
+  CHECK_MESSAGE(gone, "the sleeper ", pid, " outlived its run");
+}
