@@ -114,10 +114,10 @@ TelemetryBus& Kernel::telemetry() {
 
 Runner& Kernel::runner() {
   if (!runner_) {
-    RunStore& store = runs();
+    RunStore* store = options_.durable_runs ? &runs() : nullptr;
     TelemetryBus& bus = telemetry();
-    runner_ = std::make_unique<Runner>(registry_, &store, &bus, options_.runner);
-    if (options_.recover_on_start) recovered_ = runner_->recover();
+    runner_ = std::make_unique<Runner>(registry_, store, &bus, options_.runner);
+    if (options_.recover_on_start && store != nullptr) recovered_ = runner_->recover();
   }
   return *runner_;
 }

@@ -22,6 +22,9 @@ struct KernelOptions {
   /// Commands that only read: nothing is created under the state directory.
   bool read_only = false;
   Durability durability = Durability::full;
+  /// Record runs in the state database. Off only for benchmarks and throwaway runs: without
+  /// it nothing survives the process and idempotency keys only hold while a run is in flight.
+  bool durable_runs = true;
   RunnerOptions runner;
   /// Run the recovery pass when the runner starts (see Runner::recover).
   bool recover_on_start = true;

@@ -2,6 +2,7 @@
 // is unloaded only after its last call returns.
 #include <doctest/doctest.h>
 
+#include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <thread>
@@ -16,6 +17,19 @@ using namespace agentsys::test;
 using json = nlohmann::json;
 
 namespace {
+
+/// Private copies of `stem` mapped into this process (the loader's copies are stem.N.so).
+size_t mapped_copies(const std::string& stem) {
+  std::ifstream maps("/proc/self/maps");
+  std::set<std::string> files;
+  for (std::string line; std::getline(maps, line);) {
+    size_t at = line.find("agentsys-plugins-");
+    if (at != std::string::npos && line.find("/" + stem + ".", at) != std::string::npos) {
+      files.insert(line.substr(line.find('/')));
+    }
+  }
+  return files.size();
+}
 
 std::shared_ptr<const PluginLibrary> load(const fs::path& file) {
   LoadResult r = PluginLibrary::load(file);
@@ -93,6 +107,8 @@ TEST_CASE("swapping V1<->V2 and reloading rebuilt files under load fails no call
   CHECK(failures == 0);
   CHECK(calls > 1000);
   CHECK(seen == valid);  // every implementation actually served calls
+  // Every replaced build was unloaded: only the bound one is still mapped.
+  CHECK(mapped_copies("demo_v2") == 1);
 }
 
 TEST_CASE("an old plugin is unloaded only after its last in-flight call returns") {

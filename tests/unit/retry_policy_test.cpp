@@ -71,8 +71,9 @@ TEST_CASE("retry policy: parsed from JSON, bad fields named") {
   CHECK(RetryPolicy::from_json(p.to_json()).to_json() == p.to_json());
   CHECK_THROWS_WITH(RetryPolicy::from_json(nlohmann::json::parse(R"({"max": 1})")),
                     "retry policy: unknown field 'max'");
-  CHECK_THROWS_WITH(RetryPolicy::from_json(nlohmann::json::parse(R"({"backoff_coefficient": 0.5})")),
-                    "retry policy: 'backoff_coefficient' must be a number >= 1");
+  CHECK_THROWS_WITH(
+      RetryPolicy::from_json(nlohmann::json::parse(R"({"backoff_coefficient": 0.5})")),
+      "retry policy: 'backoff_coefficient' must be a number >= 1");
   CHECK_THROWS_WITH(
       RetryPolicy::from_json(nlohmann::json::parse(R"({"non_retryable_error_codes": ["nope"]})")),
       "retry policy: unknown error code \"nope\" (see docs/errors.md)");

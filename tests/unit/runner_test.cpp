@@ -114,9 +114,9 @@ TEST_CASE("runner: a plugin failing N times then succeeding is retried N times")
   CHECK(r.ok());
   CHECK(r.attempts == 3);
   CHECK(json::parse(r.output_json)["calls"] == 3);
-  CHECK(f.event_types(r.run_id) ==
-        std::vector<std::string>{"started", "attempt_failed", "retrying", "started",
-                                 "attempt_failed", "retrying", "started", "succeeded"});
+  CHECK(f.event_types(r.run_id) == std::vector<std::string>{"started", "attempt_failed", "retrying",
+                                                            "started", "attempt_failed", "retrying",
+                                                            "started", "succeeded"});
   auto attempts = f.store->attempts(r.run_id);
   REQUIRE(attempts.size() == 3);
   CHECK(attempts[0].status == "failed");

@@ -15,12 +15,12 @@ const std::vector<S> kAll = {S::pending,   S::running,   S::retrying,    S::succ
                              S::timed_out, S::cancelled, S::interrupted, S::skipped};
 
 const std::set<std::pair<S, S>> kLegal = {
-    {S::pending, S::running},       {S::pending, S::cancelled},     {S::pending, S::skipped},
-    {S::pending, S::interrupted},   {S::running, S::succeeded},     {S::running, S::failed},
-    {S::running, S::timed_out},     {S::running, S::cancelled},     {S::running, S::retrying},
-    {S::running, S::interrupted},   {S::retrying, S::running},      {S::retrying, S::cancelled},
-    {S::retrying, S::interrupted},  {S::retrying, S::skipped},      {S::interrupted, S::retrying},
-    {S::interrupted, S::failed},    {S::interrupted, S::cancelled},
+    {S::pending, S::running},      {S::pending, S::cancelled},     {S::pending, S::skipped},
+    {S::pending, S::interrupted},  {S::running, S::succeeded},     {S::running, S::failed},
+    {S::running, S::timed_out},    {S::running, S::cancelled},     {S::running, S::retrying},
+    {S::running, S::interrupted},  {S::retrying, S::running},      {S::retrying, S::cancelled},
+    {S::retrying, S::interrupted}, {S::retrying, S::skipped},      {S::interrupted, S::retrying},
+    {S::interrupted, S::failed},   {S::interrupted, S::cancelled},
 };
 
 }  // namespace
@@ -52,14 +52,15 @@ TEST_CASE("task status: every other transition is rejected and leaves the status
   }
   CHECK(rejected == 81 - static_cast<int>(kLegal.size()));
   S s = S::succeeded;
-  CHECK_THROWS_WITH(transition(s, S::running), "illegal task status transition succeeded -> running");
+  CHECK_THROWS_WITH(transition(s, S::running),
+                    "illegal task status transition succeeded -> running");
 }
 
 TEST_CASE("task status: terminal states, names round-trip") {
   for (S s : kAll) {
     CHECK(parse_task_status(to_string(s)) == s);
-    bool terminal = s == S::succeeded || s == S::failed || s == S::timed_out ||
-                    s == S::cancelled || s == S::skipped;
+    bool terminal = s == S::succeeded || s == S::failed || s == S::timed_out || s == S::cancelled ||
+                    s == S::skipped;
     CHECK(is_terminal(s) == terminal);
   }
   CHECK_FALSE(parse_task_status("done"));

@@ -378,7 +378,8 @@ void Runner::release_slot(const std::string& module) {
     auto it = running_per_module_.find(module);
     if (it != running_per_module_.end() && it->second > 0) --it->second;
   }
-  ready_cv_.notify_all();
+  // Only a per-module limit can leave a ready task waiting for this slot.
+  if (options_.module_limits.count(module) != 0) ready_cv_.notify_all();
 }
 
 void Runner::spawn_worker() {

@@ -17,12 +17,16 @@ void TimerQueue::stop() {
 
 TimerQueue::Id TimerQueue::schedule(Clock::time_point when, std::function<void()> fn) {
   Id id = 0;
+  bool earliest = false;
   {
     std::lock_guard lock(mutex_);
     id = next_id_++;
-    by_id_[id] = due_.emplace(when, std::make_pair(id, std::move(fn)));
+    auto it = due_.emplace(when, std::make_pair(id, std::move(fn)));
+    by_id_[id] = it;
+    earliest = it == due_.begin();
   }
-  cv_.notify_one();
+  // Wake the thread only when its next wake-up moves earlier (most deadlines never fire).
+  if (earliest) cv_.notify_one();
   return id;
 }
 

@@ -12,7 +12,7 @@ constexpr std::array<ErrorCodeInfo, 15> kCodes = {{
      "fix the input or configuration named in the message and resubmit"},
     {ErrorCode::policy_denied, "policy_denied", false,
      "policy refused a side effect the plugin asked for",
-     "check 'agentsys policy log --run RUN_ID'; change the rule only if the action is legitimate"},
+     "read the rule and reason in the message; change the rule only if the action is legitimate"},
     {ErrorCode::needs_approval, "needs_approval", false,
      "a high-risk action (publish, rollback, bulk write) needs an approval first",
      "approve the pending action, then resubmit"},
