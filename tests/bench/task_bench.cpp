@@ -48,7 +48,8 @@ struct BenchKernel {
     o.durability = Durability::full;
     o.runner.workers = 2;
     // The policy hook every task passes through (the policy plugin plugs in here).
-    o.runner.precheck = [](const TaskSpec& t) -> std::optional<std::pair<agentsys::ErrorCode, std::string>> {
+    o.runner.precheck =
+        [](const TaskSpec& t) -> std::optional<std::pair<agentsys::ErrorCode, std::string>> {
       if (t.module.empty()) return std::make_pair(agentsys::ErrorCode::policy_denied, "no module");
       return std::nullopt;
     };

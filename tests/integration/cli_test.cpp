@@ -82,7 +82,7 @@ int count_lines(const std::string& text) {
 
 }  // namespace
 
-TEST_CASE("--version and --help exit 0; no command is a usage error") {
+TEST_CASE("--version and --help exit 0, no command is a usage error") {
   Cli cli;
   Result v = cli({"--version"});
   CHECK(v.exit_code == 0);
@@ -150,7 +150,7 @@ TEST_CASE("plugins list shows the bundled plugins, as a table and as JSON") {
   CHECK(doc["refused"].empty());
 }
 
-TEST_CASE("every bad plugin is refused with one line naming the file and why; the rest load") {
+TEST_CASE("every bad plugin is refused with one line naming the file and why, the rest load") {
   Cli cli;
   Result r = cli({"--plugin-dir", kPlugins, "--plugin-dir", kBad, "plugins", "list", "--json"});
   REQUIRE(r.exit_code == 0);

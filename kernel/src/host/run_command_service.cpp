@@ -104,6 +104,12 @@ as_status run_command_service(as_host_ctx* ctx, const as_call* call, as_str requ
   } catch (const SubprocessError& e) {
     return fail(err, AS_ERR_NOT_FOUND, fmt::format("run_command: {}", e.what()));
   }
+  if (r.timed_out && call->deadline_unix_ms > 0 && unix_ms_now() >= call->deadline_unix_ms) {
+    // Killed because the call itself ran out of time: the attempt has timed out, whatever the
+    // plugin does with the result.
+    return fail(err, AS_ERR_TIMEOUT,
+                fmt::format("run_command: '{}' was killed at the call's deadline", spec.argv[0]));
+  }
   if (r.cancelled || frame.cancelled.load()) {
     return fail(err, AS_ERR_CANCELLED,
                 fmt::format("run_command: '{}' was killed because the call was cancelled or "

@@ -151,8 +151,7 @@ std::shared_ptr<Runner::Run> Runner::make_run(TaskSpec spec) {
                     spec.module));
   }
   if (spec.action.empty()) throw std::invalid_argument("the action must not be empty");
-  json input = json::parse(spec.input_json, nullptr, false);
-  if (input.is_discarded()) throw std::invalid_argument("the input is not valid JSON");
+  if (!json::accept(spec.input_json)) throw std::invalid_argument("the input is not valid JSON");
   if (spec.trace_id.empty()) {
     spec.trace_id = new_trace_id();
   } else if (!is_valid_trace_id(spec.trace_id)) {
@@ -167,7 +166,10 @@ std::shared_ptr<Runner::Run> Runner::make_run(TaskSpec spec) {
   auto run = std::make_shared<Run>();
   run->run_id = new_time_ordered_id("run");
   // The digest covers what the task does: the same key with another input is a conflict.
-  run->digest = sha256_hex(spec.module + '\n' + spec.action + '\n' + input.dump() + '\n' +
+  // With a key the input is canonicalised first, so formatting differences do not conflict.
+  std::string canonical =
+      spec.idempotency_key.empty() ? spec.input_json : json::parse(spec.input_json).dump();
+  run->digest = sha256_hex(spec.module + '\n' + spec.action + '\n' + canonical + '\n' +
                            (spec.dry_run ? "dry" : "wet"));
   run->created_at = iso8601_now();
   run->retry = spec.retry.value_or(options_.default_retry);
@@ -560,15 +562,24 @@ void Runner::complete(const std::shared_ptr<Run>& run) {
          r.error_code == ErrorCode::none ? "" : std::string(to_string(r.error_code)), r.message});
   }
   note_outcome(run);
-  std::lock_guard lock(mutex_);
-  active_.erase(run->run_id);
-  if (!run->key_id.empty()) {
-    auto it = in_flight_keys_.find(run->key_id);
-    if (it != in_flight_keys_.end() && it->second == run) in_flight_keys_.erase(it);
-  }
-  if (!run->completed) {
-    run->completed = true;
-    run->promise.set_value(run->result);
+  // A result is reported only once it is durable: nobody may see "succeeded" for a run that a
+  // crash would leave running (and recovery would run again).
+  auto resolve = [this, run] {
+    std::lock_guard lock(mutex_);
+    active_.erase(run->run_id);
+    if (!run->key_id.empty()) {
+      auto it = in_flight_keys_.find(run->key_id);
+      if (it != in_flight_keys_.end() && it->second == run) in_flight_keys_.erase(it);
+    }
+    if (!run->completed) {
+      run->completed = true;
+      run->promise.set_value(run->result);
+    }
+  };
+  if (store_ != nullptr) {
+    store_->after_commit(std::move(resolve));
+  } else {
+    resolve();
   }
 }
 

@@ -111,6 +111,14 @@ void RunStore::sync() {
   done.get();
 }
 
+void RunStore::after_commit(std::function<void()> fn) {
+  {
+    std::lock_guard lock(queue_mutex_);
+    pending_.after.push_back(std::move(fn));
+  }
+  queue_cv_.notify_one();
+}
+
 void RunStore::writer_loop() {
   for (;;) {
     Batch batch;
@@ -145,6 +153,7 @@ void RunStore::apply(Batch& batch) {
       }
     }
   }
+  for (auto& fn : batch.after) fn();  // before the waiters: sync() covers these too
   for (auto& waiter : batch.waiters) {
     if (failure) {
       waiter.set_exception(failure);

@@ -90,6 +90,10 @@ class RunStore {
   /// Returns once every write queued before the call is committed.
   void sync();
 
+  /// Runs `fn` on the writer thread once every write queued before the call is committed (or
+  /// has failed and been logged). Never blocks the caller.
+  void after_commit(std::function<void()> fn);
+
   /// Takes over a run from a dead kernel: sets its owner to `new_owner` only if it is still
   /// `old_owner` (two recovering kernels never both take it). Committed on return.
   bool claim_run(const std::string& run_id, const std::string& old_owner,
@@ -113,6 +117,7 @@ class RunStore {
   struct Batch {
     std::vector<Op> ops;
     std::vector<std::promise<void>> waiters;
+    std::vector<std::function<void()>> after;
   };
   void enqueue(Op op);
   void writer_loop();

@@ -7,6 +7,7 @@
 
 #include "host/call_frame.hpp"
 #include "host/status_names.hpp"
+#include "util/json_text.hpp"
 
 namespace agentsys {
 using json = nlohmann::json;
@@ -15,24 +16,44 @@ namespace {
 
 constexpr size_t kBatch = 512;
 
-json nullable(const std::string& s) { return s.empty() ? json(nullptr) : json(s); }
-
 std::string to_json(const TelemetryRecord& r) {
-  json j{{"kind", r.kind},
-         {"ts", r.ts},
-         {"level", r.level},
-         {"trace_id", nullable(r.trace_id)},
-         {"run_id", nullable(r.run_id)},
-         {"task_id", nullable(r.task_id)},
-         {"module", r.module},
-         {"impl", nullable(r.impl)},
-         {"action", r.action},
-         {"attempt", r.attempt},
-         {"status", r.status},
-         {"latency_ms", r.latency_ms},
-         {"error_code", nullable(r.error_code)},
-         {"message", nullable(r.message)}};
-  return j.dump(-1, ' ', false, json::error_handler_t::replace);
+  std::string out;
+  out.reserve(320 + r.message.size());
+  auto field = [&](std::string_view key) {
+    out.append(out.empty() ? "{\"" : ",\"");
+    out.append(key);
+    out.append("\":");
+  };
+  field("kind");
+  append_json_string(out, r.kind);
+  field("ts");
+  append_json_string(out, r.ts);
+  field("level");
+  append_json_string(out, r.level);
+  field("trace_id");
+  append_json_string_or_null(out, r.trace_id);
+  field("run_id");
+  append_json_string_or_null(out, r.run_id);
+  field("task_id");
+  append_json_string_or_null(out, r.task_id);
+  field("module");
+  append_json_string(out, r.module);
+  field("impl");
+  append_json_string_or_null(out, r.impl);
+  field("action");
+  append_json_string(out, r.action);
+  field("attempt");
+  out.append(std::to_string(r.attempt));
+  field("status");
+  append_json_string(out, r.status);
+  field("latency_ms");
+  out.append(fmt::format("{:.3f}", r.latency_ms));
+  field("error_code");
+  append_json_string_or_null(out, r.error_code);
+  field("message");
+  append_json_string_or_null(out, r.message);
+  out.push_back('}');
+  return out;
 }
 
 }  // namespace
