@@ -312,8 +312,8 @@ class Runner {
   Runner(const SubprocessSpec& spec, SubprocessResult& result) : spec_(spec), result_(result) {}
 
   void run() {
+    validate(spec_);  // First: it rejects an empty argv.
     const std::string& program = spec_.argv.front();
-    validate(spec_);
     std::string file = resolve_program(spec_);
 
     if (spec_.cancel != nullptr && spec_.cancel->load()) {
