@@ -1,0 +1,293 @@
+#include "config/config_loader.hpp"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <regex>
+
+#include "config/config_defaults.hpp"
+#include "config/config_layout.hpp"
+#include "config/config_overrides.hpp"
+#include "config/config_paths.hpp"
+#include "config/layer_merge.hpp"
+#include "config/schema_validator.hpp"
+#include "config/toml_to_json.hpp"
+
+namespace agentsys::config {
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+namespace {
+
+std::vector<fs::path> toml_files(const fs::path& dir) {
+  std::vector<fs::path> files;
+  std::error_code ec;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    if (it->path().extension() == ".toml" && it->is_regular_file(ec)) files.push_back(it->path());
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+std::string location(const ConfigFile& f, const std::string& pointer) {
+  SourcePos pos = f.positions.locate(pointer);
+  if (pos.line == 0) return f.display;
+  return fmt::format("{}:{}:{}", f.display, pos.line, pos.column);
+}
+
+/// Reads one file of `layer`, checks it against the folder's schema, and returns its document
+/// (null when it did not parse).
+json read_layer_file(const fs::path& config_dir, const fs::path& path, const std::string& layer,
+                     const SchemaSet& schemas, std::vector<ConfigFile>& files,
+                     std::vector<Problem>& problems) {
+  ConfigFile f{path, display_path(path), layer, false, {}};
+  ParsedToml parsed = parse_toml_file(path, f.display);
+  if (!parsed.ok) {
+    problems.push_back(parsed.error);
+    files.push_back(std::move(f));
+    return nullptr;
+  }
+  f.parsed = true;
+  f.positions = std::move(parsed.positions);
+  if (const ConfigFolder* folder = folder_of(path.lexically_relative(config_dir))) {
+    if (schemas.contains(folder->schema)) {
+      auto found =
+          to_problems(schemas.validate(folder->schema, parsed.document), f.display, &f.positions);
+      problems.insert(problems.end(), found.begin(), found.end());
+    }
+  }
+  files.push_back(std::move(f));
+  return std::move(parsed.document);
+}
+
+/// The schema of the whole merged tree: the env schema's keys plus "modules" and "routes"
+/// from theirs, by reference so that each keeps resolving its own definitions.
+json effective_schema(const SchemaSet& schemas) {
+  json properties = json::object();
+  if (const json* env = schemas.document("env"); env != nullptr && env->contains("properties")) {
+    for (const auto& [key, sub] : (*env)["properties"].items()) {
+      properties[key] = {{"$ref", pointer_append("env.schema.json#/properties", key)}};
+    }
+  }
+  if (schemas.contains("module")) {
+    properties["modules"] = {{"$ref", "module.schema.json#/properties/modules"}};
+  }
+  if (schemas.contains("route")) {
+    properties["routes"] = {{"$ref", "route.schema.json#/properties/routes"}};
+  }
+  return {{"$schema", "http://json-schema.org/draft-07/schema#"},
+          {"type", "object"},
+          {"properties", properties},
+          {"additionalProperties", false}};
+}
+
+}  // namespace
+
+json EffectiveConfig::value(std::string_view pointer) const {
+  try {
+    return values_.at(json::json_pointer(std::string(pointer)));
+  } catch (const json::exception&) {
+    return nullptr;
+  }
+}
+
+std::string EffectiveConfig::source_of(std::string_view pointer) const {
+  if (auto it = sources_.find(pointer); it != sources_.end()) return it->second;
+  std::string below = std::string(pointer) + "/";
+  if (auto it = sources_.lower_bound(below);
+      it != sources_.end() && it->first.compare(0, below.size(), below) == 0) {
+    return it->second;
+  }
+  return {};
+}
+
+Problem EffectiveConfig::problem_at(std::string_view pointer, std::string rule,
+                                    std::string message) const {
+  Problem p;
+  p.path = std::string(pointer);
+  p.rule = std::move(rule);
+  p.message = std::move(message);
+  // A source is "FILE:LINE:COL", "FILE", "default", "--set" or "--state-dir".
+  std::string source = source_of(pointer);
+  static const std::regex kLocated(R"(^(.*):(\d+):(\d+)$)");
+  std::smatch m;
+  if (std::regex_match(source, m, kLocated)) {
+    p.file = m[1];
+    p.line = std::stoi(m[2]);
+    p.column = std::stoi(m[3]);
+  } else {
+    p.file = source;
+  }
+  return p;
+}
+
+json EffectiveConfig::policy_vars() const {
+  std::error_code ec;
+  fs::path state_dir = value("/kernel/state_dir").get<std::string>();
+  fs::path cwd = fs::current_path(ec);
+  return {{"state_dir",
+           (state_dir.is_absolute() ? state_dir : cwd / state_dir).lexically_normal().string()},
+          {"config_dir", config_dir_.string()},
+          {"repo_root", config_dir_.parent_path().string()}};
+}
+
+json EffectiveConfig::policy_config() const {
+  return {{"env", env_}, {"vars", policy_vars()}, {"layers", policy_layers_}};
+}
+
+const ConfigFile* EffectiveConfig::file(std::string_view display) const {
+  for (const ConfigFile& f : files_) {
+    if (f.display == display) return &f;
+  }
+  return nullptr;
+}
+
+std::vector<std::string> available_envs(const fs::path& config_dir) {
+  std::vector<std::string> envs;
+  for (const fs::path& f : toml_files(config_dir / "env")) envs.push_back(f.stem().string());
+  return envs;
+}
+
+EffectiveConfig load_config(const ConfigRequest& request) {
+  std::vector<Problem> problems;
+  EffectiveConfig config = load_config(request, problems);
+  if (!problems.empty()) {
+    sort_problems(problems);
+    throw ConfigError(
+        ConfigError::Kind::invalid,
+        fmt::format("the configuration of environment '{}' has {} problem{} (run "
+                    "agentsys preflight --env {} for the full report)",
+                    request.env, problems.size(), problems.size() == 1 ? "" : "s", request.env),
+        std::move(problems));
+  }
+  return config;
+}
+
+EffectiveConfig load_config(const ConfigRequest& request, std::vector<Problem>& problems) {
+  const fs::path& dir = request.config_dir;
+  std::error_code ec;
+  if (dir.empty() || !fs::is_directory(dir / "env", ec)) {
+    throw ConfigError(ConfigError::Kind::usage,
+                      fmt::format("no configuration directory: '{}' has no env/ folder (pass "
+                                  "--config-dir DIR or set AGENTSYS_CONFIG_DIR)",
+                                  dir.string()));
+  }
+  // The name becomes a file name: no separators, no "..".
+  static const std::regex kEnvName("^[A-Za-z0-9_][A-Za-z0-9_.-]*$");
+  fs::path env_file = dir / "env" / (request.env + ".toml");
+  if (!std::regex_match(request.env, kEnvName) || !fs::is_regular_file(env_file, ec)) {
+    std::vector<std::string> envs = available_envs(dir);
+    throw ConfigError(ConfigError::Kind::usage,
+                      fmt::format("unknown environment '{}': there is no {}; available: {}",
+                                  request.env, display_path(env_file),
+                                  envs.empty() ? "none" : fmt::to_string(fmt::join(envs, ", "))));
+  }
+  std::vector<Override> overrides;
+  for (const std::string& text : request.overrides) {
+    try {
+      overrides.push_back(parse_override(text));
+    } catch (const std::invalid_argument& e) {
+      throw ConfigError(ConfigError::Kind::usage, e.what());
+    }
+  }
+
+  EffectiveConfig config;
+  config.env_ = request.env;
+  config.config_dir_ = dir;
+  size_t problems_before = problems.size();
+  SchemaSet schemas = SchemaSet::load(dir / kSchemaFolder, problems);
+  for (size_t i = problems_before; i < problems.size(); ++i) {
+    problems[i].file = display_path(problems[i].file);
+  }
+
+  config.values_ = default_config();
+  record_leaves(
+      config.values_, "", [](const std::string&) { return std::string("default"); },
+      config.sources_);
+  auto merge_file = [&](const json& doc) {
+    const ConfigFile& f = config.files_.back();
+    merge_layer(
+        config.values_, doc, [&f](const std::string& p) { return location(f, p); },
+        config.sources_);
+  };
+
+  // env/ENV.toml
+  json env_doc = read_layer_file(dir, env_file, "env", schemas, config.files_, problems);
+  if (env_doc.is_object()) merge_file(env_doc);
+
+  // modules/*.toml: the [policy] table of a module file is a policy layer, not a value.
+  for (const fs::path& path : toml_files(dir / "modules")) {
+    json doc = read_layer_file(dir, path, "modules", schemas, config.files_, problems);
+    if (!doc.is_object()) continue;
+    if (doc.contains("policy")) {
+      config.policy_layers_.push_back({{"name", "module:" + path.stem().string()},
+                                       {"source", config.files_.back().display},
+                                       {"document", doc["policy"]}});
+      doc.erase("policy");
+    }
+    merge_file(doc);
+  }
+
+  // routes/*.toml: one layer, every file's [[routes]] in file order.
+  json routes = json::array();
+  std::vector<std::pair<size_t, size_t>> origin;  // combined index -> (file, index in file)
+  for (const fs::path& path : toml_files(dir / "routes")) {
+    json doc = read_layer_file(dir, path, "routes", schemas, config.files_, problems);
+    if (!doc.is_object() || !doc.contains("routes") || !doc["routes"].is_array()) continue;
+    for (size_t i = 0; i < doc["routes"].size(); ++i) {
+      routes.push_back(doc["routes"][i]);
+      origin.emplace_back(config.files_.size() - 1, i);
+    }
+  }
+  if (!routes.empty()) {
+    auto route_source = [&](const std::string& p) {
+      // "/routes/N/rest" -> "/routes/M/rest" of the file route N came from.
+      constexpr size_t kStart = std::string_view("/routes/").size();
+      size_t end = p.find('/', kStart);
+      size_t n = std::stoul(p.substr(kStart, end - kStart));
+      std::string rest = end == std::string::npos ? "" : p.substr(end);
+      const ConfigFile& f = config.files_[origin[n].first];
+      return location(f, pointer_append("/routes", std::to_string(origin[n].second)) + rest);
+    };
+    merge_layer(config.values_, json{{"routes", routes}}, route_source, config.sources_);
+  }
+
+  // Command line: --state-dir, then each --set in order.
+  if (request.state_dir) {
+    merge_layer(
+        config.values_, json{{"kernel", {{"state_dir", request.state_dir->string()}}}},
+        [](const std::string&) { return std::string("--state-dir"); }, config.sources_);
+  }
+  if (!overrides.empty()) {
+    merge_layer(
+        config.values_, overrides_document(overrides),
+        [](const std::string&) { return std::string("--set"); }, config.sources_);
+  }
+
+  // policy/base.toml, policy/ENV.toml, then the module files' [policy] tables (narrowest).
+  json module_layers = std::move(config.policy_layers_);
+  config.policy_layers_ = json::array();
+  for (const std::string& name : {std::string("base"), request.env}) {
+    fs::path path = dir / "policy" / (name + ".toml");
+    if (!fs::is_regular_file(path, ec)) continue;
+    json doc = read_layer_file(dir, path, "policy", schemas, config.files_, problems);
+    if (!doc.is_object()) continue;
+    config.policy_layers_.push_back(
+        {{"name", name}, {"source", config.files_.back().display}, {"document", doc}});
+  }
+  for (json& layer : module_layers) config.policy_layers_.push_back(std::move(layer));
+
+  // The files held their schemas, so only the command line can have broken the merged tree.
+  if (problems.size() == problems_before && (!overrides.empty() || request.state_dir) &&
+      schemas.contains("env")) {
+    SchemaSet merged = std::move(schemas);
+    if (merged.add("effective", effective_schema(merged)).empty()) {
+      for (const SchemaViolation& v : merged.validate("effective", config.values_)) {
+        problems.push_back(config.problem_at(v.pointer, "schema." + v.keyword, v.message));
+      }
+    }
+  }
+  return config;
+}
+
+}  // namespace agentsys::config
