@@ -1,0 +1,78 @@
+#pragma once
+// A policy decision and the typed requests the engine decides on. The JSON forms live in
+// engine.cpp (request parsing) and decision_json (to_json below).
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "placeholder.hpp"
+
+namespace agentsys::policy {
+
+enum class Verdict { allow, deny, needs_approval };
+
+[[nodiscard]] constexpr std::string_view verdict_name(Verdict v) noexcept {
+  switch (v) {
+    case Verdict::allow: return "allow";
+    case Verdict::deny: return "deny";
+    case Verdict::needs_approval: return "needs_approval";
+  }
+  return "deny";
+}
+
+enum class Access { read, write };
+
+[[nodiscard]] constexpr std::string_view access_name(Access a) noexcept {
+  return a == Access::read ? "read" : "write";
+}
+
+using EnvList = std::vector<std::pair<std::string, std::string>>;
+
+struct Decision {
+  Verdict verdict = Verdict::deny;
+  std::string rule;    ///< the id of the rule that decided, e.g. "path.outside_roots"
+  std::string reason;  ///< one sentence for a human
+  // Kind-specific details (empty when not applicable):
+  std::string resolved;                  ///< command: absolute canonical executable
+  std::optional<EnvList> env;            ///< command: the scrubbed environment
+  std::vector<std::string> env_dropped;  ///< command: names removed by the scrub
+  std::string canonical;                 ///< path: the canonical path; command: the cwd
+  std::vector<std::string> tables;       ///< sql: tables referenced (normalised)
+  std::string statement;                 ///< sql: "SELECT", "DELETE", "COPY", ...
+
+  static Decision allow(std::string rule, std::string reason) {
+    return {Verdict::allow, std::move(rule), std::move(reason), {}, {}, {}, {}, {}, {}};
+  }
+  static Decision deny(std::string rule, std::string reason) {
+    return {Verdict::deny, std::move(rule), std::move(reason), {}, {}, {}, {}, {}, {}};
+  }
+  static Decision needs_approval(std::string rule, std::string reason) {
+    return {Verdict::needs_approval, std::move(rule), std::move(reason), {}, {}, {}, {}, {}, {}};
+  }
+};
+
+struct CommandRequest {
+  std::vector<std::string> argv;
+  EnvList env;
+  std::optional<std::string> cwd;
+};
+
+struct PathRequest {
+  std::string path;
+  Access access = Access::read;
+  std::optional<std::string> cwd;  ///< base for a relative path
+};
+
+struct SqlRequest {
+  std::string sql;
+  std::string context = "read_only";
+};
+
+struct ActionRequest {
+  std::string action;
+  std::string module;
+};
+
+}  // namespace agentsys::policy

@@ -1,0 +1,32 @@
+#pragma once
+// An argument pattern: an ECMAScript regular expression that must match the WHOLE argument.
+// Placeholders are substituted regex-escaped (so a path with dots matches only itself). A
+// pattern whose placeholders are all fixed is compiled once; the others on each use.
+#include <optional>
+#include <regex>
+#include <string>
+#include <string_view>
+
+#include "placeholder.hpp"
+#include "policy_document.hpp"
+
+namespace agentsys::policy {
+
+class Pattern {
+ public:
+  /// Compiles `field`; on an invalid regex returns nullopt and sets `error` to the reason.
+  static std::optional<Pattern> compile(const TemplateField& field, const Vars& fixed,
+                                        std::string& error);
+
+  /// True when `text` matches entirely. A placeholder without a value for this call makes the
+  /// pattern match nothing.
+  [[nodiscard]] bool matches(std::string_view text, const VarScope& scope) const;
+  [[nodiscard]] const std::string& source() const { return source_; }
+
+ private:
+  std::string source_;
+  std::optional<std::regex> regex_;  // compiled (fixed placeholders only)
+  std::optional<Template> dynamic_;  // compiled per use
+};
+
+}  // namespace agentsys::policy
