@@ -252,6 +252,13 @@ Decision CommandPolicy::decide(const CommandRequest& request, const VarScope& sc
   }
   const std::string resolved = resolve(argv[0], request.cwd, use_filesystem);
   if (resolved.empty()) {
+    // An inline interpreter that is not even installed is still reported as what it is.
+    if (auto why = inline_code_reason(argv, {})) {
+      return Decision::deny("command.inline_interpreter",
+                            *why +
+                                "; inline code is denied unless a rule allows it "
+                                "(inline_code = true)");
+    }
     return Decision::deny("command.not_found",
                           in_quotes(argv[0]) +
                               " is not an executable on the policy's search path (" +
