@@ -33,6 +33,29 @@ void pop_component(std::string& out) {
   out.resize(slash == std::string::npos ? 0 : slash);
 }
 
+/// The same result without the filesystem: one pass, no allocation per component.
+CanonResult lexical(std::string_view path) {
+  CanonResult result;
+  std::string& out = result.path;
+  out.reserve(path.size());
+  size_t pos = 0;
+  while (pos < path.size()) {
+    size_t next = path.find('/', pos);
+    if (next == std::string_view::npos) next = path.size();
+    const std::string_view component = path.substr(pos, next - pos);
+    pos = next + 1;
+    if (component.empty() || component == ".") continue;
+    if (component == "..") {
+      pop_component(out);
+      continue;
+    }
+    out += '/';
+    out += component;
+  }
+  if (out.empty()) out = "/";
+  return result;
+}
+
 }  // namespace
 
 std::string join_path(std::string_view base, std::string_view relative) {
@@ -53,6 +76,7 @@ CanonResult canonicalize(std::string_view path, bool use_filesystem) {
     result.status = CanonStatus::too_long;
     return result;
   }
+  if (!use_filesystem) return lexical(path);
   std::vector<std::string> stack;
   stack.reserve(16);
   push_components(stack, path);

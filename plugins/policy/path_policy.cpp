@@ -32,18 +32,15 @@ bool has_control(std::string_view path) {
   return false;
 }
 
-bool component_matches(std::string_view path, const std::vector<std::string>& globs) {
+bool component_matches(std::string_view path, const std::vector<PathPolicy::Glob>& globs) {
   if (globs.empty()) return false;
-  std::string component;
   size_t pos = 1;
   while (pos <= path.size()) {
     size_t next = path.find('/', pos);
     if (next == std::string_view::npos) next = path.size();
-    component.assign(path.substr(pos, next - pos));
+    const std::string_view component = path.substr(pos, next - pos);
     for (const auto& g : globs) {
-      if (!component.empty() && ::fnmatch(g.c_str(), component.c_str(), FNM_PERIOD) == 0) {
-        return true;
-      }
+      if (!component.empty() && g.matches(component)) return true;
     }
     pos = next + 1;
   }
@@ -54,12 +51,38 @@ std::string in_quotes(std::string_view s) { return "'" + std::string(s) + "'"; }
 
 }  // namespace
 
+PathPolicy::Glob PathPolicy::Glob::compile(const std::string& pattern) {
+  // The common shapes ("name", "*.pem", "id_rsa*") are compared directly; fnmatch otherwise.
+  const size_t meta = pattern.find_first_of("*?[\\");
+  if (meta == std::string::npos) return {Shape::literal, pattern};
+  const std::string_view rest = std::string_view(pattern).substr(1);
+  if (pattern[0] == '*' && rest.find_first_of("*?[\\") == std::string_view::npos) {
+    return {Shape::suffix, std::string(rest)};
+  }
+  if (meta == pattern.size() - 1 && pattern.back() == '*') {
+    return {Shape::prefix, pattern.substr(0, pattern.size() - 1)};
+  }
+  return {Shape::general, pattern};
+}
+
+bool PathPolicy::Glob::matches(std::string_view component) const {
+  switch (shape) {
+    case Shape::literal: return component == text;
+    case Shape::suffix: return component.ends_with(text);
+    case Shape::prefix: return component.starts_with(text);
+    case Shape::general: break;
+  }
+  // No FNM_PERIOD: a deny pattern "*.pem" covers ".hidden.pem" too.
+  return ::fnmatch(text.c_str(), std::string(component).c_str(), 0) == 0;
+}
+
 void PathPolicy::build(const std::vector<LayerDoc>& layers, const Vars& fixed,
                        Problems& /*problems*/) {
   for (const auto& doc : layers) {
     if (!doc.path) continue;
     for (const auto& d : doc.path->deny) {
-      Rule rule{d.id, doc.name, d.read, d.write, {}, d.names};
+      Rule rule{d.id, doc.name, d.read, d.write, {}, {}};
+      for (const auto& n : d.names) rule.names.push_back(Glob::compile(n));
       rule.roots.add(d.roots, fixed);
       deny_.push_back(std::move(rule));
     }
@@ -180,7 +203,14 @@ nlohmann::json PathPolicy::describe() const {
     if (r.write) access.push_back("write");
     nlohmann::json j{
         {"id", r.id}, {"layer", r.layer}, {"access", access}, {"roots", r.roots.to_json()}};
-    if (!r.names.empty()) j["names"] = r.names;
+    if (!r.names.empty()) {
+      j["names"] = nlohmann::json::array();
+      for (const auto& g : r.names) {
+        j["names"].push_back(g.shape == Glob::Shape::suffix   ? "*" + g.text
+                             : g.shape == Glob::Shape::prefix ? g.text + "*"
+                                                              : g.text);
+      }
+    }
     return j;
   };
   nlohmann::json out{{"deny", nlohmann::json::array()}, {"allow_layers", nlohmann::json::array()}};

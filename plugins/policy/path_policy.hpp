@@ -19,6 +19,15 @@ namespace agentsys::policy {
 
 class PathPolicy {
  public:
+  /// A deny rule's component pattern ("*.pem", ".ssh", "id_rsa*").
+  struct Glob {
+    enum class Shape { literal, suffix, prefix, general };
+    Shape shape = Shape::literal;
+    std::string text;  // the literal, the suffix, the prefix or the fnmatch pattern
+    static Glob compile(const std::string& pattern);
+    [[nodiscard]] bool matches(std::string_view component) const;
+  };
+
   void build(const std::vector<LayerDoc>& layers, const Vars& fixed, Problems& problems);
 
   [[nodiscard]] Decision decide(const PathRequest& request, const VarScope& scope,
@@ -32,7 +41,7 @@ class PathPolicy {
     bool read = false;
     bool write = false;
     RootList roots;
-    std::vector<std::string> names;
+    std::vector<Glob> names;
     [[nodiscard]] bool covers(Access a) const { return a == Access::read ? read : write; }
   };
   struct Layer {
