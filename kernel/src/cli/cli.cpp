@@ -32,7 +32,7 @@ struct CommandSpec {
   int (*handler)(CommandContext&);
 };
 
-constexpr std::array<CommandSpec, 12> kCommands = {{
+constexpr std::array<CommandSpec, 14> kCommands = {{
     {"plugins", "list", "agentsys plugins list [--json]",
      "List the plugins loaded from the plugin directories, and the files refused with why.",
      &plugins_list},
@@ -65,6 +65,12 @@ constexpr std::array<CommandSpec, 12> kCommands = {{
     {"metrics", "", "agentsys metrics [--json | --prometheus]",
      "Show run counts by status and latency percentiles per module and implementation.",
      &metrics_show},
+    {"config", "show", "agentsys config show [--env ENV] [--set KEY=VALUE]... [--json]",
+     "Show the effective configuration of an environment and where each value came from.",
+     &config_show},
+    {"preflight", "", "agentsys preflight [--env ENV] [--json]",
+     "Check configuration, schemas, plugins, routes, policy and directories before a run.",
+     &preflight},
 }};
 
 po::options_description global_options(GlobalOptions& g) {
@@ -76,7 +82,16 @@ po::options_description global_options(GlobalOptions& g) {
           "state directory (database, outputs)")(
           "plugin-dir", po::value<std::vector<fs::path>>(&g.plugin_dirs)->composing(),
           "plugin directory; repeatable; replaces $AGENTSYS_PLUGIN_PATH and the default "
-          "<exe>/../lib/agentsys/plugins");
+          "<exe>/../lib/agentsys/plugins")(
+          "env", po::value<std::string>(&g.env),
+          "environment: config/env/ENV.toml (default $AGENTSYS_ENV, else dev)")(
+          "config-dir",
+          po::value<fs::path>()->notifier([&g](const fs::path& p) { g.config_dir = p; }),
+          "configuration directory (default $AGENTSYS_CONFIG_DIR, else ./config, else the one "
+          "next to the executable)")(
+          "set", po::value<std::vector<std::string>>(&g.overrides)->composing(),
+          "KEY=VALUE: override a configuration value (repeatable; KEY like "
+          "runner.max_concurrency, VALUE a TOML value or a string)");
   return desc;
 }
 
@@ -92,7 +107,8 @@ void print_main_help(std::ostream& out, const po::options_description& globals) 
   out << "Exit codes: 0 ok, 1 runtime error (the command ran and failed), 2 usage error (bad "
          "arguments or input; nothing was done).\n"
          "Environment: AGENTSYS_PLUGIN_PATH (colon-separated plugin directories), "
-         "AGENTSYS_LOG_LEVEL (debug|info|warn|error, default warn).\n";
+         "AGENTSYS_LOG_LEVEL (debug|info|warn|error, default warn), AGENTSYS_ENV, "
+         "AGENTSYS_CONFIG_DIR.\n";
 }
 
 void print_noun_help(std::ostream& out, std::string_view noun) {
@@ -125,6 +141,11 @@ int dispatch(int argc, const char* const* argv, std::ostream& out, std::ostream&
   po::store(parsed, vm);
   po::notify(vm);
   std::vector<std::string> rest = po::collect_unrecognized(parsed.options, po::include_positional);
+  global.state_dir_set = !vm["state-dir"].defaulted();
+  if (global.env.empty()) {
+    const char* env = std::getenv("AGENTSYS_ENV");
+    global.env = env != nullptr && *env != '\0' ? env : "dev";
+  }
 
   if (vm.count("version") != 0U) {
     fmt::print(out, "agentsys {} (plugin ABI {}.{}, build {})\n", kVersion, AS_ABI_VERSION_MAJOR,
@@ -154,7 +175,7 @@ int dispatch(int argc, const char* const* argv, std::ostream& out, std::ostream&
   if (!known_noun) {
     throw UsageError(
         fmt::format("unknown command '{}': expected one of plugins, module, run, batch, runs, "
-                    "events, metrics (see agentsys --help)",
+                    "events, metrics, config, preflight (see agentsys --help)",
                     noun));
   }
   std::string verb;
@@ -196,7 +217,9 @@ std::optional<po::variables_map> CommandContext::parse(
   po::store(po::command_line_parser(args).options(with_help).positional(positional).run(), vm);
   if (help || global.help) {
     fmt::print(out, "Usage: {}\n\n{}\n\n", usage, summary);
-    out << desc << "\nGlobal options (--state-dir, --plugin-dir): see agentsys --help.\n";
+    out << desc
+        << "\nGlobal options (--state-dir, --plugin-dir, --env, --config-dir, --set): see "
+           "agentsys --help.\n";
     return std::nullopt;
   }
   po::notify(vm);

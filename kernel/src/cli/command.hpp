@@ -11,6 +11,7 @@
 
 #include <boost/program_options.hpp>
 
+#include "config/config_loader.hpp"
 #include "kernel.hpp"
 
 namespace agentsys::cli {
@@ -29,7 +30,11 @@ class RuntimeError : public std::runtime_error {
 
 struct GlobalOptions {
   std::filesystem::path state_dir = "var";
+  bool state_dir_set = false;  ///< --state-dir was given (it then overrides kernel.state_dir).
   std::vector<std::filesystem::path> plugin_dirs;
+  std::string env;                                  ///< --env, else $AGENTSYS_ENV, else "dev".
+  std::optional<std::filesystem::path> config_dir;  ///< --config-dir
+  std::vector<std::string> overrides;               ///< --set KEY=VALUE, in order.
   bool help = false;
 };
 
@@ -56,6 +61,14 @@ struct CommandContext {
 /// abandoned call (after making every record durable), since such a thread cannot be joined.
 int finish(CommandContext& ctx, Kernel& kernel, int code);
 
+/// The configuration the global options ask for (--env, --config-dir, --set, --state-dir).
+/// Throws UsageError when no configuration directory is found.
+config::ConfigRequest config_request(const GlobalOptions& global);
+
+/// Loads it. Throws UsageError (unknown environment, bad --set) or, after printing every
+/// problem on `err`, RuntimeError.
+config::EffectiveConfig load_effective_config(const GlobalOptions& global, std::ostream& err);
+
 /// Parses a --status value; throws UsageError listing the valid ones.
 TaskStatus parse_status_option(const std::string& text);
 
@@ -75,5 +88,7 @@ int runs_show(CommandContext& ctx);
 int runs_recover(CommandContext& ctx);
 int events_list(CommandContext& ctx);
 int metrics_show(CommandContext& ctx);
+int config_show(CommandContext& ctx);
+int preflight(CommandContext& ctx);
 
 }  // namespace agentsys::cli

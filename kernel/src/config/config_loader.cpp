@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <regex>
 
 #include "config/config_defaults.hpp"
@@ -123,12 +124,20 @@ Problem EffectiveConfig::problem_at(std::string_view pointer, std::string rule,
 
 json EffectiveConfig::policy_vars() const {
   std::error_code ec;
-  fs::path state_dir = value("/kernel/state_dir").get<std::string>();
   fs::path cwd = fs::current_path(ec);
-  return {{"state_dir",
-           (state_dir.is_absolute() ? state_dir : cwd / state_dir).lexically_normal().string()},
-          {"config_dir", config_dir_.string()},
-          {"repo_root", config_dir_.parent_path().string()}};
+  auto absolute = [&](const char* pointer) {
+    json v = value(pointer);
+    fs::path p = v.is_string() ? fs::path(v.get<std::string>()) : fs::path();
+    return (p.is_absolute() ? p : cwd / p).lexically_normal().string();
+  };
+  json vars = {{"state_dir", absolute("/kernel/state_dir")},
+               {"output_dir", absolute("/output/dir")},
+               {"config_dir", config_dir_.string()},
+               {"repo_root", config_dir_.parent_path().string()}};
+  if (const char* home = std::getenv("HOME"); home != nullptr && *home != '\0') {
+    vars["home"] = home;
+  }
+  return vars;
 }
 
 json EffectiveConfig::policy_config() const {

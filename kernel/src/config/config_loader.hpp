@@ -82,8 +82,9 @@ class EffectiveConfig {
   /// [{"name": "base"|ENV|"module:FILE_STEM", "source": FILE, "document": {...}}].
   [[nodiscard]] const nlohmann::json& policy_layers() const { return policy_layers_; }
 
-  /// {"state_dir", "config_dir", "repo_root"} as absolute paths; repo_root is the directory
-  /// holding the configuration directory. Policy files may refer to them as ${NAME}.
+  /// {"state_dir", "output_dir", "config_dir", "repo_root", "home"} as absolute paths;
+  /// repo_root is the directory holding the configuration directory, home is $HOME (left out
+  /// when unset). Policy files refer to them as ${NAME}.
   [[nodiscard]] nlohmann::json policy_vars() const;
 
   /// The policy plugin's on_create config, and the input of its `validate` action:

@@ -1,0 +1,60 @@
+// agentsys preflight: check the whole configuration of an environment before anything runs.
+#include <fmt/format.h>
+#include <fmt/ostream.h>
+
+#include <cstdlib>
+#include <nlohmann/json.hpp>
+#include <ostream>
+
+#include "cli/cli.hpp"
+#include "cli/command.hpp"
+#include "config/preflight.hpp"
+#include "plugin/plugin_paths.hpp"
+
+namespace agentsys::cli {
+namespace po = boost::program_options;
+using json = nlohmann::json;
+
+int preflight(CommandContext& ctx) {
+  bool as_json = false;
+  po::options_description desc("Options");
+  desc.add_options()("json", po::bool_switch(&as_json), "print {ok, problems, checked}");
+  if (!ctx.parse(desc)) return 0;
+
+  config::PreflightRequest request;
+  request.config = config_request(ctx.global);
+  request.plugin_dirs =
+      plugin_search_path(ctx.global.plugin_dirs, std::getenv("AGENTSYS_PLUGIN_PATH"));
+  config::PreflightReport report;
+  try {
+    report = config::run_preflight(request);
+  } catch (const config::ConfigError& e) {
+    throw UsageError(e.what());
+  }
+  if (as_json) {
+    json problems = json::array();
+    for (const config::Problem& p : report.problems) problems.push_back(config::to_json(p));
+    json doc = {{"ok", report.ok()}, {"problems", problems}, {"checked", report.checked}};
+    ctx.out << doc.dump(2) << "\n";
+    return report.ok() ? kExitOk : kExitRuntimeError;
+  }
+  const json& c = report.checked;
+  if (report.ok()) {
+    fmt::print(ctx.out,
+               "preflight ok: environment {}: {} configuration files, {} schemas, {} plugins "
+               "loaded, {} modules, {} routes, {} policy layers, {} directories writable\n",
+               c["env"].get<std::string>(), c["files"].get<int>(), c["schemas"].size(),
+               c["plugins"].get<int>(), c["modules"].size(), c["routes"].get<int>(),
+               c["policy_layers"].get<int>(), c["directories"].size());
+    return kExitOk;
+  }
+  for (const config::Problem& p : report.problems) {
+    fmt::print(ctx.out, "{}\n", config::format_problem(p));
+  }
+  fmt::print(ctx.err, "agentsys: error: preflight found {} problem{} in environment {} ({})\n",
+             report.problems.size(), report.problems.size() == 1 ? "" : "s",
+             c["env"].get<std::string>(), c["config_dir"].get<std::string>());
+  return kExitRuntimeError;
+}
+
+}  // namespace agentsys::cli
