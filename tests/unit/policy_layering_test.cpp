@@ -1,6 +1,9 @@
 // Layer merging (deny-overrides: a narrower layer can add denies and narrow allows, never
 // widen), approvals per environment, default deny, and configuration problems (all of them, each
 // with its source and field path).
+#include <iterator>
+#include <set>
+
 #include "policy_test_support.hpp"
 
 using namespace agentsys::policy;
@@ -234,4 +237,21 @@ TEST_CASE("policy: malformed decide requests are errors, not denies") {
   CHECK_THROWS_AS(e->decide_json({{"kind", "command"}, {"argv", json::array()}}), RequestError);
   CHECK_THROWS_AS(e->decide_json({{"kind", "sql"}}), RequestError);
   CHECK_THROWS_AS(e->decide_json(json::array()), RequestError);
+}
+
+TEST_CASE("policy docs: the complete example in docs/policy.md is a valid document") {
+  std::ifstream in(kSourceDir / "docs/policy.md");
+  const std::string text{std::istreambuf_iterator<char>(in), {}};
+  const size_t start = text.find("```toml\n");
+  REQUIRE(start != std::string::npos);
+  const size_t end = text.find("```", start + 8);
+  REQUIRE(end != std::string::npos);
+  auto parsed =
+      agentsys::config::parse_toml(text.substr(start + 8, end - start - 8), "docs/policy.md");
+  REQUIRE_MESSAGE(parsed.ok, parsed.error.message);
+  const json result = validate_config(
+      {{"vars", {{"state_dir", "/srv/var"}, {"repo_root", "/srv"}}},
+       {"layers",
+        {{{"name", "example"}, {"source", "docs/policy.md"}, {"document", parsed.document}}}}});
+  CHECK_MESSAGE(result["ok"] == true, result.dump());
 }
