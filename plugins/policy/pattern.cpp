@@ -1,6 +1,18 @@
+// GCC 12 warns about std::function members of std::regex's NFA states being used
+// uninitialised when building with the sanitizers (a known false positive).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+
 #include "pattern.hpp"
 
+#include <regex>
+
 namespace agentsys::policy {
+
+struct CompiledRegex {
+  std::regex regex;
+};
 
 namespace {
 
@@ -38,7 +50,7 @@ std::optional<Pattern> Pattern::compile(const TemplateField& field, const Vars& 
   try {
     std::regex re(*text, kFlags);
     if (now) {
-      p.regex_ = std::move(re);
+      p.regex_ = std::make_shared<const CompiledRegex>(CompiledRegex{std::move(re)});
     } else {
       p.dynamic_ = field.value;
     }
@@ -50,7 +62,7 @@ std::optional<Pattern> Pattern::compile(const TemplateField& field, const Vars& 
 }
 
 bool Pattern::matches(std::string_view text, const VarScope& scope) const {
-  if (regex_) return std::regex_match(text.begin(), text.end(), *regex_);
+  if (regex_) return std::regex_match(text.begin(), text.end(), regex_->regex);
   if (!dynamic_) return false;
   std::string missing;
   auto expanded = dynamic_->expand(scope, Escape::regex, missing);

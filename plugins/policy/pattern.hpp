@@ -2,8 +2,8 @@
 // An argument pattern: an ECMAScript regular expression that must match the WHOLE argument.
 // Placeholders are substituted regex-escaped (so a path with dots matches only itself). A
 // pattern whose placeholders are all fixed is compiled once; the others on each use.
+#include <memory>
 #include <optional>
-#include <regex>
 #include <string>
 #include <string_view>
 
@@ -11,6 +11,10 @@
 #include "policy_document.hpp"
 
 namespace agentsys::policy {
+
+/// std::regex, kept out of the headers: GCC 12 reports false -Wmaybe-uninitialized inside
+/// <regex> under the sanitizers, so only pattern.cpp includes it (with that warning off).
+struct CompiledRegex;
 
 class Pattern {
  public:
@@ -25,8 +29,8 @@ class Pattern {
 
  private:
   std::string source_;
-  std::optional<std::regex> regex_;  // compiled (fixed placeholders only)
-  std::optional<Template> dynamic_;  // compiled per use
+  std::shared_ptr<const CompiledRegex> regex_;  // compiled (fixed placeholders only)
+  std::optional<Template> dynamic_;             // compiled per use
 };
 
 }  // namespace agentsys::policy

@@ -16,14 +16,17 @@ void SqlTree::skip_ws() {
 bool SqlTree::string(std::string_view& out) {
   // At the opening quote; the contents keep their escapes (resolved on demand).
   const size_t start = ++pos_;
-  while (pos_ < text_.size() && text_[pos_] != '"') {
-    if (text_[pos_] == '\\') ++pos_;
-    ++pos_;
+  for (;;) {
+    const size_t quote = text_.find('"', pos_);
+    if (quote == std::string_view::npos) return false;
+    size_t backslashes = 0;  // an odd run of backslashes escapes the quote
+    while (quote - backslashes > start && text_[quote - backslashes - 1] == '\\') ++backslashes;
+    pos_ = quote + 1;
+    if (backslashes % 2 == 0) {
+      out = text_.substr(start, quote - start);
+      return true;
+    }
   }
-  if (pos_ >= text_.size()) return false;
-  out = text_.substr(start, pos_ - start);
-  ++pos_;
-  return true;
 }
 
 uint32_t SqlTree::value(std::string_view key) {
@@ -51,6 +54,23 @@ uint32_t SqlTree::value(std::string_view key) {
           if (pos_ >= text_.size() || text_[pos_] != '"' || !string(member_key)) break;
           skip_ws();
           if (pos_ >= text_.size() || text_[pos_++] != ':') break;
+        }
+        // Source locations are most of the members and never looked at: skip them unstored.
+        if (member_key == "location" || member_key == "stmt_location" || member_key == "stmt_len") {
+          skip_ws();
+          if (pos_ < text_.size() && text_[pos_] == '-') ++pos_;
+          while (pos_ < text_.size() && text_[pos_] >= '0' && text_[pos_] <= '9') ++pos_;
+          skip_ws();
+          if (pos_ < text_.size() && text_[pos_] == ',') {
+            ++pos_;
+            continue;
+          }
+          if (pos_ < text_.size() && text_[pos_] == '}') {
+            ++pos_;
+            --depth_;
+            return id;
+          }
+          break;
         }
         const uint32_t child = value(member_key);
         if (child == kNone) break;
