@@ -1,8 +1,9 @@
 #include "record.hpp"
 
+#include <fmt/format.h>
+#include <simdjson.h>
 #include <agentsys/plugin.hpp>
 
-#include <fmt/format.h>
 #include <algorithm>
 #include <array>
 #include <chrono>
@@ -14,68 +15,117 @@ namespace agentsys::telemetry {
 
 namespace {
 
-using json = nlohmann::json;
+namespace dom = simdjson::dom;
 
 // Written on every line, in this order, as null when the record lacks them.
-constexpr std::array<const char*, 14> kLineFields = {
+enum Field : std::size_t {
+  kTs,
+  kLevel,
+  kKind,
+  kTraceId,
+  kRunId,
+  kTaskId,
+  kModule,
+  kImpl,
+  kAction,
+  kAttempt,
+  kStatus,
+  kLatencyMs,
+  kErrorCode,
+  kMessage,
+  kFieldCount
+};
+constexpr std::array<std::string_view, kFieldCount> kLineFields = {
     "ts",   "level",  "kind",    "trace_id", "run_id",     "task_id",    "module",
     "impl", "action", "attempt", "status",   "latency_ms", "error_code", "message"};
 
-class Checker {
+std::optional<std::size_t> field_index(std::string_view key) {
+  for (std::size_t i = 0; i < kFieldCount; ++i) {
+    if (kLineFields[i] == key) return i;
+  }
+  return std::nullopt;
+}
+
+const char* type_name(const dom::element& e) {
+  switch (e.type()) {
+    case dom::element_type::ARRAY: return "array";
+    case dom::element_type::OBJECT: return "object";
+    case dom::element_type::STRING: return "string";
+    case dom::element_type::BOOL: return "boolean";
+    case dom::element_type::NULL_VALUE: return "null";
+    default: return "number";
+  }
+}
+
+/// A record's fields: the known ones by position (the last one wins, as with any JSON
+/// reader), the others in input order.
+class Fields {
  public:
-  /// `index` is the record's position in a batch, or -1 for a single record.
-  Checker(const json& record, long index) : r_(record), index_(index) {}
+  Fields(dom::object object, long index) : index_(index) {
+    for (dom::key_value_pair kv : object) {
+      if (auto i = field_index(kv.key)) {
+        known_[*i] = kv.value;
+      } else {
+        extra_.emplace_back(kv.key, kv.value);
+      }
+    }
+  }
 
   [[nodiscard]] std::string where() const {
     return index_ < 0 ? std::string("record") : fmt::format("record[{}]", index_);
   }
 
-  [[noreturn]] void fail(const std::string& field, const std::string& expected) const {
-    std::string got = r_.contains(field) ? r_.at(field).dump() : "nothing";
+  [[noreturn]] void fail(Field f, const std::string& expected) const {
+    std::string got = known_[f] ? simdjson::minify(*known_[f]) : "nothing";
     if (got.size() > 80) got = got.substr(0, 77) + "...";
     throw Error(AS_ERR_INVALID_INPUT,
-                fmt::format("{}: '{}' must be {}, got {}", where(), field, expected, got));
-  }
-  [[nodiscard]] const json* get(const std::string& field) const {
-    auto it = r_.find(field);
-    return it == r_.end() || it->is_null() ? nullptr : &*it;
-  }
-  /// Optional string (absent or null allowed).
-  std::optional<std::string> string(const std::string& field, bool required = false) const {
-    const json* v = get(field);
-    if (v == nullptr) {
-      if (required) fail(field, "a non-empty string");
-      return std::nullopt;
-    }
-    if (!v->is_string()) fail(field, required ? "a non-empty string" : "a string or null");
-    if (required && v->get_ref<const std::string&>().empty()) fail(field, "a non-empty string");
-    return v->get<std::string>();
-  }
-  template <std::size_t N>
-  std::optional<std::string> one_of(const std::string& field,
-                                    const std::array<const char*, N>& allowed,
-                                    bool required) const {
-    const json* v = get(field);
-    std::string list;
-    for (const char* a : allowed) list += (list.empty() ? "\"" : "|\"") + std::string(a) + "\"";
-    if (v == nullptr) {
-      if (required) fail(field, "one of " + list);
-      return std::nullopt;
-    }
-    if (v->is_string()) {
-      for (const char* a : allowed) {
-        if (v->get_ref<const std::string&>() == a) return std::string(a);
-      }
-    }
-    fail(field, "one of " + list + (required ? "" : " or null"));
+                fmt::format("{}: '{}' must be {}, got {}", where(), kLineFields[f], expected, got));
   }
 
+  /// The field's value, or nullopt when absent or null.
+  [[nodiscard]] std::optional<dom::element> get(Field f) const {
+    if (!known_[f] || known_[f]->is_null()) return std::nullopt;
+    return known_[f];
+  }
+
+  std::optional<std::string_view> string(Field f, bool required = false) const {
+    auto v = get(f);
+    if (!v) {
+      if (required) fail(f, "a non-empty string");
+      return std::nullopt;
+    }
+    if (!v->is_string()) fail(f, required ? "a non-empty string" : "a string or null");
+    std::string_view s = v->get_string().value_unsafe();
+    if (required && s.empty()) fail(f, "a non-empty string");
+    return s;
+  }
+
+  template <std::size_t N>
+  std::optional<std::string_view> one_of(Field f, const std::array<std::string_view, N>& allowed,
+                                         bool required) const {
+    auto v = get(f);
+    if (v && v->is_string()) {
+      std::string_view s = v->get_string().value_unsafe();
+      for (std::string_view a : allowed) {
+        if (s == a) return a;
+      }
+    }
+    if (!v && !required) return std::nullopt;
+    std::string list;
+    for (std::string_view a : allowed) list += fmt::format("{}\"{}\"", list.empty() ? "" : "|", a);
+    fail(f, "one of " + list + (required ? "" : " or null"));
+  }
+
+  [[nodiscard]] const auto& known() const { return known_; }
+  [[nodiscard]] const auto& extra() const { return extra_; }
+
  private:
-  const json& r_;
+  std::array<std::optional<dom::element>, kFieldCount> known_;
+  std::vector<std::pair<std::string_view, dom::element>> extra_;
   long index_;
 };
 
-bool looks_like_rfc3339(const std::string& ts) {
+bool looks_like_rfc3339(std::string_view ts) {
   // YYYY-MM-DDTHH:MM:SS then optional fraction and a zone (Z or +hh:mm).
   if (ts.size() < 20) return false;
   static constexpr std::string_view kShape = "dddd-dd-ddTdd:dd:dd";
@@ -89,75 +139,71 @@ bool looks_like_rfc3339(const std::string& ts) {
   return last == 'Z' || last == 'z' || (last >= '0' && last <= '9');
 }
 
-Record parse_one(const json& r, long index) {
-  Checker c(r, index);
-  if (!r.is_object()) {
+Record parse_one(dom::element element, long index) {
+  if (!element.is_object()) {
     throw Error(AS_ERR_INVALID_INPUT,
-                fmt::format("{}: must be a JSON object, got {}", c.where(), r.type_name()));
+                fmt::format("{}: must be a JSON object, got {}",
+                            index < 0 ? std::string("record") : fmt::format("record[{}]", index),
+                            type_name(element)));
   }
-  Record out;
-  static constexpr std::array<const char*, 3> kKinds = {"run", "attempt", "event"};
-  static constexpr std::array<const char*, 4> kLevels = {"debug", "info", "warn", "error"};
-  static constexpr std::array<const char*, 2> kImpls = {"v1", "v2"};
-  const std::string kind = *c.one_of("kind", kKinds, true);
+  const Fields c(element.get_object().value_unsafe(), index);
+  static constexpr std::array<std::string_view, 3> kKinds = {"run", "attempt", "event"};
+  static constexpr std::array<std::string_view, 4> kLevels = {"debug", "info", "warn", "error"};
+  static constexpr std::array<std::string_view, 2> kImpls = {"v1", "v2"};
+  const std::string_view kind = *c.one_of(kKind, kKinds, true);
   const bool metric = kind != "event";
 
-  if (auto ts = c.string("ts"); ts && !looks_like_rfc3339(*ts)) {
-    c.fail("ts", "an RFC 3339 timestamp like \"2026-11-25T10:00:00.123Z\"");
+  if (auto ts = c.string(kTs); ts && !looks_like_rfc3339(*ts)) {
+    c.fail(kTs, "an RFC 3339 timestamp like \"2026-11-25T10:00:00.123Z\"");
   }
-  c.one_of("level", kLevels, false);
-  const auto impl = c.one_of("impl", kImpls, false);
-  for (const char* f : {"trace_id", "run_id", "task_id", "action", "error_code", "message"}) {
-    c.string(f);
+  c.one_of(kLevel, kLevels, false);
+  const auto impl = c.one_of(kImpl, kImpls, false);
+  for (Field f : {kTraceId, kRunId, kTaskId, kAction, kErrorCode, kMessage}) c.string(f);
+  const auto module = c.string(kModule, metric);
+  const auto status = c.string(kStatus, metric);
+  if (auto a = c.get(kAttempt);
+      a && !(a->is_uint64() || (a->is_int64() && a->get_int64().value_unsafe() >= 0))) {
+    c.fail(kAttempt, "a non-negative integer or null");
   }
-  const auto module = c.string("module", metric);
-  const auto status = c.string("status", metric);
-  if (const json* a = c.get("attempt");
-      a != nullptr && (!a->is_number_integer() || (!a->is_number_unsigned() && *a < 0))) {
-    c.fail("attempt", "a non-negative integer or null");
-  }
-  if (const json* l = c.get("latency_ms"); l != nullptr) {
-    if (!l->is_number() || !std::isfinite(l->get<double>()) || l->get<double>() < 0) {
-      c.fail("latency_ms", "a non-negative number or null");
+  Record out;
+  if (auto l = c.get(kLatencyMs)) {
+    double ms = l->is_number() ? l->get_double().value_unsafe() : -1;
+    if (!l->is_number() || !std::isfinite(ms) || ms < 0) {
+      c.fail(kLatencyMs, "a non-negative number or null");
     }
-    out.latency_ms = l->get<double>();
+    out.latency_ms = ms;
   }
 
   // The line: the fixed fields first (null when absent), then everything else as given.
   std::string& line = out.line;
-  line.reserve(512);
-  auto append = [&line](std::string_view key, const json& value) {
+  line.reserve(384);
+  auto key = [&line](std::string_view name) {
     line += line.empty() ? "{\"" : ",\"";
-    line += key;  // fixed keys need no escaping; extra keys come pre-escaped
+    line += name;
     line += "\":";
-    line += value.dump(-1, ' ', false, json::error_handler_t::replace);
   };
-  static const json kNull = nullptr;
-  static const json kInfo = "info";
-  for (const char* f : kLineFields) {
-    const std::string_view name = f;
-    auto it = r.find(f);
-    if (it != r.end() && !it->is_null()) {
-      append(name, *it);
-    } else if (name == "ts") {
-      append(name, utc_now_iso8601());
+  for (std::size_t i = 0; i < kFieldCount; ++i) {
+    key(kLineFields[i]);  // fixed keys need no escaping
+    if (auto v = c.get(static_cast<Field>(i))) {
+      line += simdjson::minify(*v);
+    } else if (i == kTs) {
+      line += '"' + utc_now_iso8601() + '"';
     } else {
-      append(name, name == "level" ? kInfo : kNull);
+      line += i == kLevel ? "\"info\"" : "null";
     }
   }
-  for (const auto& [key, value] : r.items()) {
-    if (std::find_if(kLineFields.begin(), kLineFields.end(),
-                     [&](const char* f) { return key == f; }) != kLineFields.end()) {
-      continue;
-    }
-    const std::string quoted = json(key).dump(-1, ' ', false, json::error_handler_t::replace);
-    append(std::string_view(quoted).substr(1, quoted.size() - 2), value);
+  for (const auto& [name, value] : c.extra()) {
+    // Extra keys are rare (the kernel sends none): escape them the simple way.
+    line += ',';
+    line += nlohmann::json(name).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+    line += ':';
+    line += simdjson::minify(value);
   }
   line += '}';
 
   if (metric) {
-    out.series = SeriesKey{kind, *module, impl.value_or("")};
-    out.status = *status;
+    out.series = SeriesKey{std::string(kind), std::string(*module), std::string(impl.value_or(""))};
+    out.status = std::string(*status);
   }
   return out;
 }
@@ -165,24 +211,25 @@ Record parse_one(const json& r, long index) {
 }  // namespace
 
 std::vector<Record> parse_records(std::string_view input_json) {
-  json input;
-  try {
-    input = json::parse(input_json);
-  } catch (const json::parse_error& e) {
-    throw Error(AS_ERR_INVALID_INPUT, std::string("record: input is not valid JSON: ") + e.what());
+  // One parser per thread: it keeps its buffers between batches.
+  thread_local dom::parser parser;
+  dom::element input;
+  if (auto error = parser.parse(input_json.data(), input_json.size()).get(input)) {
+    throw Error(AS_ERR_INVALID_INPUT,
+                std::string("record: input is not valid JSON: ") + simdjson::error_message(error));
   }
   std::vector<Record> records;
   if (input.is_array()) {
-    records.reserve(input.size());
-    for (std::size_t i = 0; i < input.size(); ++i) {
-      records.push_back(parse_one(input[i], static_cast<long>(i)));
-    }
+    dom::array array = input.get_array().value_unsafe();
+    records.reserve(array.size());
+    long i = 0;
+    for (dom::element e : array) records.push_back(parse_one(e, i++));
   } else if (input.is_object()) {
     records.push_back(parse_one(input, -1));
   } else {
     throw Error(AS_ERR_INVALID_INPUT,
                 fmt::format("record: input must be a record object or an array of them, got {}",
-                            input.type_name()));
+                            type_name(input)));
   }
   return records;
 }

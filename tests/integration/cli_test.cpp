@@ -135,16 +135,19 @@ TEST_CASE("plugins list shows the bundled plugins, as a table and as JSON") {
   CHECK(r.exit_code == 0);
   CHECK(contains(r.out, "demo_v1"));
   CHECK(contains(r.out, "demo_v2"));
+  CHECK(contains(r.out, "policy"));
   CHECK(contains(r.out, "telemetry"));
-  CHECK(contains(r.out, "3 plugin(s) loaded, 0 refused"));
+  CHECK(contains(r.out, "4 plugin(s) loaded, 0 refused"));
 
   r = cli({"plugins", "list", "--json"});
   REQUIRE(r.exit_code == 0);
   json doc = json::parse(r.out);
-  REQUIRE(doc["plugins"].size() == 3);
+  REQUIRE(doc["plugins"].size() == 4);
   CHECK(doc["plugins"][0]["name"] == "demo_v1");
-  CHECK(doc["plugins"][2]["name"] == "telemetry");
-  CHECK(doc["plugins"][2]["kind"] == "telemetry");
+  CHECK(doc["plugins"][2]["name"] == "policy");
+  CHECK(doc["plugins"][2]["kind"] == "policy");
+  CHECK(doc["plugins"][3]["name"] == "telemetry");
+  CHECK(doc["plugins"][3]["kind"] == "telemetry");
   CHECK(doc["plugins"][0]["impl"] == "v1");
   CHECK(doc["plugins"][1]["modules"] == json::array({"demo"}));
   CHECK(doc["refused"].empty());
@@ -155,7 +158,7 @@ TEST_CASE("every bad plugin is refused with one line naming the file and why, th
   Result r = cli({"--plugin-dir", kPlugins, "--plugin-dir", kBad, "plugins", "list", "--json"});
   REQUIRE(r.exit_code == 0);
   json doc = json::parse(r.out);
-  CHECK(doc["plugins"].size() == 3);  // demo_v1, demo_v2, telemetry still load
+  CHECK(doc["plugins"].size() == 4);  // demo_v1, demo_v2, policy, telemetry still load
   std::map<std::string, std::string> refused;
   for (const auto& item : doc["refused"]) {
     refused[fs::path(item["file"].get<std::string>()).stem().string()] = item["reason"];

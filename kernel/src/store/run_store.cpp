@@ -124,9 +124,13 @@ void RunStore::writer_loop() {
     Batch batch;
     {
       std::unique_lock lock(queue_mutex_);
-      queue_cv_.wait(
-          lock, [&] { return stopping_ || !pending_.ops.empty() || !pending_.waiters.empty(); });
-      if (pending_.ops.empty() && pending_.waiters.empty() && stopping_) return;
+      // A callback may arrive after the writes it waits for were already committed: it alone
+      // must wake the writer too, or its result would never be delivered.
+      auto idle = [&] {
+        return pending_.ops.empty() && pending_.waiters.empty() && pending_.after.empty();
+      };
+      queue_cv_.wait(lock, [&] { return stopping_ || !idle(); });
+      if (idle() && stopping_) return;
       std::swap(batch, pending_);
     }
     apply(batch);

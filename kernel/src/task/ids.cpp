@@ -1,9 +1,9 @@
 #include "task/ids.hpp"
 
-#include <fmt/format.h>
-
 #include <chrono>
 #include <random>
+
+#include "util/hex.hpp"
 
 namespace agentsys {
 namespace {
@@ -22,7 +22,11 @@ std::string new_trace_id() {
     hi = random64();
     lo = random64();
   }
-  return fmt::format("{:016x}{:016x}", hi, lo);
+  std::string id;
+  id.reserve(32);
+  append_hex(id, hi, 16);
+  append_hex(id, lo, 16);
+  return id;
 }
 
 bool is_valid_trace_id(std::string_view id) {
@@ -40,8 +44,12 @@ std::string new_time_ordered_id(std::string_view prefix) {
   auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                 std::chrono::system_clock::now().time_since_epoch())
                 .count();
-  return fmt::format("{}_{:012x}{:012x}", prefix, static_cast<uint64_t>(ms) & 0xffffffffffffULL,
-                     random64() & 0xffffffffffffULL);
+  std::string id;
+  id.reserve(prefix.size() + 25);
+  id.append(prefix).push_back('_');
+  append_hex(id, static_cast<uint64_t>(ms), 12);
+  append_hex(id, random64(), 12);
+  return id;
 }
 
 }  // namespace agentsys

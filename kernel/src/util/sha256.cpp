@@ -8,13 +8,22 @@
 #include <memory>
 #include <stdexcept>
 
+#include "util/hex.hpp"
+
 namespace agentsys {
 namespace {
+
+const EVP_MD* sha256_md() {
+  // Fetched once: an implicit fetch on every digest costs more than hashing a small input.
+  static const EVP_MD* md = EVP_MD_fetch(nullptr, "SHA256", nullptr);
+  if (md == nullptr) throw std::runtime_error("sha256: OpenSSL has no SHA256");
+  return md;
+}
 
 struct Hasher {
   std::unique_ptr<EVP_MD_CTX, decltype(&EVP_MD_CTX_free)> ctx{EVP_MD_CTX_new(), &EVP_MD_CTX_free};
   Hasher() {
-    if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1) {
+    if (!ctx || EVP_DigestInit_ex(ctx.get(), sha256_md(), nullptr) != 1) {
       throw std::runtime_error("sha256: OpenSSL digest init failed");
     }
   }
@@ -23,10 +32,7 @@ struct Hasher {
     std::array<unsigned char, EVP_MAX_MD_SIZE> md{};
     unsigned int len = 0;
     EVP_DigestFinal_ex(ctx.get(), md.data(), &len);
-    std::string out;
-    out.reserve(len * 2);
-    for (unsigned i = 0; i < len; ++i) out += fmt::format("{:02x}", md[i]);
-    return out;
+    return hex_bytes(md.data(), len);
   }
 };
 
