@@ -32,7 +32,7 @@ struct CommandSpec {
   int (*handler)(CommandContext&);
 };
 
-constexpr std::array<CommandSpec, 14> kCommands = {{
+constexpr std::array<CommandSpec, 16> kCommands = {{
     {"plugins", "list", "agentsys plugins list [--json]",
      "List the plugins loaded from the plugin directories, and the files refused with why.",
      &plugins_list},
@@ -71,6 +71,14 @@ constexpr std::array<CommandSpec, 14> kCommands = {{
     {"preflight", "", "agentsys preflight [--env ENV] [--json]",
      "Check configuration, schemas, plugins, routes, policy and directories before a run.",
      &preflight},
+    {"policy", "check",
+     "agentsys policy check --kind command|path|sql|action --input TEXT [--context NAME] "
+     "[--env ENV] [--json]",
+     "Ask the policy for a decision (allow, deny, needs_approval) with its rule and reason; "
+     "exit 0 for allow, 3 otherwise.",
+     &policy_check},
+    {"policy", "log", "agentsys policy log [--run RUN_ID] [--json]",
+     "List the policy decision log (every decision, oldest first).", &policy_log},
 }};
 
 po::options_description global_options(GlobalOptions& g) {

@@ -76,6 +76,9 @@ TaskStatus parse_status_option(const std::string& text);
 /// not valid JSON, naming where.
 std::string read_json_argument(std::string_view option, const std::string& value);
 
+/// The run store when the state directory has one; null when nothing was ever recorded.
+RunStore* existing_store(Kernel& kernel);
+
 int plugins_list(CommandContext& ctx);
 int plugins_inspect(CommandContext& ctx);
 int module_list(CommandContext& ctx);
@@ -88,6 +91,8 @@ int runs_show(CommandContext& ctx);
 int runs_recover(CommandContext& ctx);
 int events_list(CommandContext& ctx);
 int metrics_show(CommandContext& ctx);
+int policy_check(CommandContext& ctx);
+int policy_log(CommandContext& ctx);
 int config_show(CommandContext& ctx);
 int preflight(CommandContext& ctx);
 

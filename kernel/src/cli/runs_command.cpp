@@ -13,9 +13,6 @@ namespace agentsys::cli {
 namespace po = boost::program_options;
 using json = nlohmann::ordered_json;
 
-namespace {
-
-/// The run store when the state directory has one; null when nothing was ever recorded.
 RunStore* existing_store(Kernel& kernel) {
   std::error_code ec;
   if (!std::filesystem::exists(StateStore::database_path(kernel.options().state_dir), ec)) {
@@ -23,6 +20,8 @@ RunStore* existing_store(Kernel& kernel) {
   }
   return &kernel.runs();
 }
+
+namespace {
 
 json nullable(const std::string& s) { return s.empty() ? json(nullptr) : json(s); }
 

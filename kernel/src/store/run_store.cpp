@@ -267,6 +267,21 @@ void RunStore::append_event(const EventRow& e) {
   });
 }
 
+void RunStore::append_decision(const DecisionRow& d) {
+  enqueue([d](sqlite::Database& db) {
+    sqlite::Statement& st = db.cached(
+        "INSERT INTO policy_decisions(ts, trace_id, run_id, plugin, kind, input_digest, input, "
+        "decision, rule, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+    st.bind(1, d.ts);
+    bind_optional(st, 2, d.trace_id);
+    bind_optional(st, 3, d.run_id);
+    bind_optional(st, 4, d.plugin);
+    st.bind(5, d.kind).bind(6, d.input_digest).bind(7, d.input).bind(8, d.decision);
+    st.bind(9, d.rule).bind(10, d.reason);
+    st.step();
+  });
+}
+
 void RunStore::set_health(const std::string& module, const ModuleHealth& h) {
   enqueue([module, h](sqlite::Database& db) {
     sqlite::Statement& st = db.cached(
@@ -331,6 +346,31 @@ std::vector<AttemptRow> RunStore::attempts(const std::string& run_id) {
     a.finished_at = st.column_text(8);
     a.latency_ms = st.column_double(9);
     out.push_back(std::move(a));
+  }
+  return out;
+}
+
+std::vector<DecisionRow> RunStore::decisions(const std::string& run_id) {
+  std::lock_guard lock(reader_mutex_);
+  sqlite::Statement st = reader_db_.prepare(
+      "SELECT id, ts, trace_id, run_id, plugin, kind, input_digest, input, decision, rule, "
+      "reason FROM policy_decisions WHERE (?1 = '' OR run_id = ?1) ORDER BY id");
+  st.bind(1, run_id);
+  std::vector<DecisionRow> out;
+  while (st.step()) {
+    DecisionRow d;
+    d.id = st.column_int(0);
+    d.ts = st.column_text(1);
+    d.trace_id = st.column_text(2);
+    d.run_id = st.column_text(3);
+    d.plugin = st.column_text(4);
+    d.kind = st.column_text(5);
+    d.input_digest = st.column_text(6);
+    d.input = st.column_text(7);
+    d.decision = st.column_text(8);
+    d.rule = st.column_text(9);
+    d.reason = st.column_text(10);
+    out.push_back(std::move(d));
   }
   return out;
 }

@@ -43,6 +43,12 @@ struct EventRow {
   std::string data;  ///< JSON object, or "".
 };
 
+/// One policy decision (the decision log). `input` is the request as given, truncated.
+struct DecisionRow {
+  int64_t id = 0;
+  std::string ts, trace_id, run_id, plugin, kind, input_digest, input, decision, rule, reason;
+};
+
 struct ModuleHealth {
   int64_t consecutive_failures = 0;
   bool paused = false;
@@ -86,6 +92,7 @@ class RunStore {
   void put_attempt(const AttemptRow& row);
   void append_event(const EventRow& row);
   void set_health(const std::string& module, const ModuleHealth& health);
+  void append_decision(const DecisionRow& row);
 
   /// Returns once every write queued before the call is committed.
   void sync();
@@ -105,6 +112,8 @@ class RunStore {
   std::vector<AttemptRow> attempts(const std::string& run_id);
   std::vector<EventRow> events(const std::string& run_id);
   std::map<std::string, ModuleHealth> health();
+  /// Decisions, oldest first; all of them when `run_id` is empty.
+  std::vector<DecisionRow> decisions(const std::string& run_id);
   /// Run id and input digest holding (module, key), if any.
   std::optional<std::pair<std::string, std::string>> idempotency(const std::string& module,
                                                                  const std::string& key);

@@ -9,7 +9,7 @@ namespace agentsys::schema {
 namespace {
 
 // Append-only: migration N (1-based) brings the schema from version N-1 to N.
-constexpr std::array<std::string_view, 2> kMigrations = {
+constexpr std::array<std::string_view, 3> kMigrations = {
     // 1: module routing
     R"sql(
     CREATE TABLE module_modes (
@@ -88,6 +88,23 @@ constexpr std::array<std::string_view, 2> kMigrations = {
       paused_reason        TEXT,
       updated_at           TEXT NOT NULL
     );
+    )sql",
+    // 3: the policy decision log (OPA-style): every decision, append-only.
+    R"sql(
+    CREATE TABLE policy_decisions (
+      id           INTEGER PRIMARY KEY AUTOINCREMENT,
+      ts           TEXT NOT NULL,
+      trace_id     TEXT,
+      run_id       TEXT,
+      plugin       TEXT,
+      kind         TEXT NOT NULL,
+      input_digest TEXT NOT NULL,
+      input        TEXT NOT NULL,
+      decision     TEXT NOT NULL,
+      rule         TEXT NOT NULL,
+      reason       TEXT NOT NULL
+    );
+    CREATE INDEX policy_decisions_by_run ON policy_decisions(run_id, id);
     )sql",
 };
 

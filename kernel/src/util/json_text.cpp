@@ -15,8 +15,10 @@ size_t utf8_sequence(std::string_view s, size_t i) {
     if ((byte(i + k) & 0xC0) != 0x80) return 0;
   }
   uint8_t c1 = byte(i + 1);
-  if (n == 3 && ((c == 0xE0 && c1 < 0xA0) || (c == 0xED && c1 > 0x9F))) return 0;  // overlong, surrogates
-  if (n == 4 && ((c == 0xF0 && c1 < 0x90) || (c == 0xF4 && c1 > 0x8F))) return 0;  // overlong, > U+10FFFF
+  if (n == 3 && ((c == 0xE0 && c1 < 0xA0) || (c == 0xED && c1 > 0x9F)))
+    return 0;  // overlong, surrogates
+  if (n == 4 && ((c == 0xF0 && c1 < 0x90) || (c == 0xF4 && c1 > 0x8F)))
+    return 0;  // overlong, > U+10FFFF
   return n;
 }
 
