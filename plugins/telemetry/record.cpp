@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <array>
+#include <charconv>
 #include <chrono>
 #include <cmath>
 #include <ctime>
@@ -125,6 +126,59 @@ class Fields {
   long index_;
 };
 
+/// Appends `text` (valid UTF-8: simdjson checked the whole input) as a JSON string.
+void append_json_string(std::string& line, std::string_view text) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  line += '"';
+  size_t plain = 0;  // start of the run of characters that need no escape
+  for (size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    line.append(text.substr(plain, i - plain));
+    plain = i + 1;
+    switch (c) {
+      case '"': line += "\\\""; break;
+      case '\\': line += "\\\\"; break;
+      case '\n': line += "\\n"; break;
+      case '\r': line += "\\r"; break;
+      case '\t': line += "\\t"; break;
+      default:
+        line += "\\u00";
+        line += kHex[c >> 4];
+        line += kHex[c & 0xf];
+    }
+  }
+  line.append(text.substr(plain));
+  line += '"';
+}
+
+/// Appends a value as compact JSON. Scalars are written directly (this runs for every field of
+/// every record); containers, only possible in extra fields, go through simdjson's minifier.
+void append_value(std::string& line, const dom::element& v) {
+  char buf[32];
+  switch (v.type()) {
+    case dom::element_type::STRING: append_json_string(line, v.get_string().value_unsafe()); return;
+    case dom::element_type::INT64: {
+      auto r = std::to_chars(buf, buf + sizeof buf, v.get_int64().value_unsafe());
+      line.append(buf, r.ptr);
+      return;
+    }
+    case dom::element_type::UINT64: {
+      auto r = std::to_chars(buf, buf + sizeof buf, v.get_uint64().value_unsafe());
+      line.append(buf, r.ptr);
+      return;
+    }
+    case dom::element_type::DOUBLE: {
+      auto r = std::to_chars(buf, buf + sizeof buf, v.get_double().value_unsafe());
+      line.append(buf, r.ptr);
+      return;
+    }
+    case dom::element_type::BOOL: line += v.get_bool().value_unsafe() ? "true" : "false"; return;
+    case dom::element_type::NULL_VALUE: line += "null"; return;
+    default: line += simdjson::minify(v);
+  }
+}
+
 bool looks_like_rfc3339(std::string_view ts) {
   // YYYY-MM-DDTHH:MM:SS then optional fraction and a zone (Z or +hh:mm).
   if (ts.size() < 20) return false;
@@ -185,7 +239,7 @@ Record parse_one(dom::element element, long index) {
   for (std::size_t i = 0; i < kFieldCount; ++i) {
     key(kLineFields[i]);  // fixed keys need no escaping
     if (auto v = c.get(static_cast<Field>(i))) {
-      line += simdjson::minify(*v);
+      append_value(line, *v);
     } else if (i == kTs) {
       line += '"' + utc_now_iso8601() + '"';
     } else {
@@ -197,7 +251,7 @@ Record parse_one(dom::element element, long index) {
     line += ',';
     line += nlohmann::json(name).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     line += ':';
-    line += simdjson::minify(value);
+    append_value(line, value);
   }
   line += '}';
 

@@ -282,8 +282,12 @@ TEST_CASE("telemetry: every record becomes one JSON line with the required field
                             {{"kind", "event"}},
                             {{"kind", "event"},
                              {"level", "warn"},
-                             {"message", "line\nbreak \"quoted\""},
+                             {"message", "line\nbreak \"quoted\" \\ \t\x01\x1f é 😀"},
                              {"extra", {{"nested", true}}},
+                             {"count", -7},
+                             {"big", 18446744073709551615ULL},
+                             {"ratio", 0.1},
+                             {"flag", false},
                              {"error_code", "E_X"}}});
   batch[0]["error_code"] = "E_TIMEOUT";
   CHECK(ok(*t, "record", batch) == json{{"accepted", 3}});
@@ -313,8 +317,13 @@ TEST_CASE("telemetry: every record becomes one JSON line with the required field
   CHECK(parsed[1]["error_code"].is_null());
   CHECK(parsed[1]["level"] == "info");
   CHECK(matches_shape(parsed[1]["ts"].get<std::string>(), "dddd-dd-ddTdd:dd:dd.dddZ"));
-  CHECK(parsed[2]["message"] == "line\nbreak \"quoted\"");
+  // Strings keep every character through escaping; numbers and booleans keep their value.
+  CHECK(parsed[2]["message"] == "line\nbreak \"quoted\" \\ \t\x01\x1f é 😀");
   CHECK(parsed[2]["extra"] == json{{"nested", true}});
+  CHECK(parsed[2]["count"] == -7);
+  CHECK(parsed[2]["big"] == 18446744073709551615ULL);
+  CHECK(parsed[2]["ratio"] == 0.1);
+  CHECK(parsed[2]["flag"] == false);
   CHECK(parsed[2]["level"] == "warn");
   CHECK(parsed[3]["impl"].is_null());
   // The fixed fields come first, in a stable order.

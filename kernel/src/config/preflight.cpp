@@ -276,8 +276,9 @@ PreflightReport run_preflight(const PreflightRequest& request) {
 
   std::vector<Problem> ignored;
   json modules = json::array();
-  if (config.value("/modules").is_object()) {
-    for (const auto& [name, v] : config.value("/modules").items()) modules.push_back(name);
+  // value() returns a copy: keep it alive for the whole loop.
+  if (const json configured = config.value("/modules"); configured.is_object()) {
+    for (const auto& [name, v] : configured.items()) modules.push_back(name);
   }
   json refused = json::array();
   for (const PluginRefusal& r : kernel.refusals()) {

@@ -48,7 +48,9 @@ void TimerQueue::loop() {
     }
     auto first = due_.begin();
     if (first->first > Clock::now()) {
-      cv_.wait_until(lock, first->first);
+      // A copy: the entry may be cancelled (and freed) while we wait without the lock.
+      const Clock::time_point when = first->first;
+      cv_.wait_until(lock, when);
       continue;
     }
     std::function<void()> fn = std::move(first->second.second);
