@@ -12,6 +12,7 @@
 #include <iostream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <thread>
 
 #include "cli/command.hpp"
 #include "plugin/plugin_paths.hpp"
@@ -275,6 +276,11 @@ std::string read_json_argument(std::string_view option, const std::string& value
 }
 
 int finish(CommandContext& ctx, Kernel& kernel, int code) {
+  // An abandoned call usually returns within milliseconds of its cancellation (the host kills
+  // its subprocesses' process group first): wait briefly so that this happens before we exit.
+  for (int i = 0; i < 50 && kernel.runner().stuck_attempts() > 0; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
   if (kernel.runner().stuck_attempts() == 0) return code;
   // A plugin ignored cancellation and is still running in an abandoned call: everything is
   // recorded, so end the process instead of waiting for it.
