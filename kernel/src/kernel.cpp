@@ -59,19 +59,31 @@ Kernel::Kernel(KernelOptions options) : options_(std::move(options)), registry_(
       refusals_.push_back({file, loaded.error});
       continue;
     }
-    std::string error = registry_.install(loaded.library, ModuleRegistry::Install::add);
+    auto config = options_.plugin_configs.find(loaded.library->descriptor().name);
+    std::string error = registry_.install(
+        loaded.library, ModuleRegistry::Install::add,
+        config == options_.plugin_configs.end() ? std::string("{}") : config->second);
     if (!error.empty()) refusals_.push_back({file, error});
   }
+  // Configured modes first; what an operator set with `module set` wins over them.
+  for (const auto& [module, mode] : options_.default_modes) registry_.restore_mode(module, mode);
   std::error_code ec;
   if (fs::exists(StateStore::database_path(options_.state_dir), ec)) {
     for (const auto& [module, mode] : state().module_modes()) registry_.restore_mode(module, mode);
   }
+  if (options_.host.state_dir.empty())
+    options_.host.state_dir = fs::absolute(options_.state_dir, ec);
+  if (options_.host.output_dir.empty())
+    options_.host.output_dir = options_.host.state_dir / "output";
 }
 
 Kernel::~Kernel() {
   // Stop producing before the consumers go: runner, then telemetry, then the store.
   if (runner_) runner_->shutdown();
   runner_.reset();
+  sink_.attach(nullptr);
+  services_.reset();
+  policy_.reset();
   sink_.attach(nullptr, nullptr);
   telemetry_.reset();
   runs_.reset();
@@ -112,8 +124,32 @@ TelemetryBus& Kernel::telemetry() {
   return *telemetry_;
 }
 
+PolicyGate& Kernel::policy() {
+  if (!policy_) {
+    if (!options_.policy_config) {
+      throw std::runtime_error(
+          "no policy is configured: run with a configuration directory that has policy layers "
+          "(see docs/policy.md)");
+    }
+    policy_ = std::make_unique<PolicyGate>(
+        registry_, options_.read_only || !options_.durable_runs ? nullptr : &runs(),
+        *options_.policy_config);
+  }
+  return *policy_;
+}
+
 Runner& Kernel::runner() {
   if (!runner_) {
+    // Side effects are possible only with a policy to decide them (and a log to record it).
+    // Without a policy plugin, plugins still run but the host refuses their side effects.
+    if (options_.policy_config && !services_) {
+      try {
+        services_ = std::make_unique<HostServices>(policy(), options_.host);
+        sink_.attach(services_.get());
+      } catch (const std::runtime_error& e) {
+        spdlog::debug("host side-effect services are off: {}", e.what());
+      }
+    }
     RunStore* store = options_.durable_runs ? &runs() : nullptr;
     TelemetryBus& bus = telemetry();
     runner_ = std::make_unique<Runner>(registry_, store, &bus, options_.runner);

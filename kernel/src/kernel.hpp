@@ -3,11 +3,16 @@
 // CLI drives.
 #include <atomic>
 #include <filesystem>
+#include <map>
 #include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "host/host_api.hpp"
+#include "host/host_services.hpp"
+#include "policy/policy_gate.hpp"
 #include "registry/module_registry.hpp"
 #include "runner/runner.hpp"
 #include "store/run_store.hpp"
@@ -28,6 +33,18 @@ struct KernelOptions {
   RunnerOptions runner;
   /// Run the recovery pass when the runner starts (see Runner::recover).
   bool recover_on_start = true;
+
+  // From the configuration (see config/kernel_settings.hpp).
+  /// The policy plugin's configuration ({"env", "vars", "layers"}). Without it the host
+  /// refuses every side effect a plugin asks for.
+  std::optional<nlohmann::json> policy_config;
+  /// Where the host's services act. Its state_dir is options.state_dir made absolute; an
+  /// empty output_dir means <state_dir>/output.
+  HostEnvironment host;
+  /// Per plugin name: its on_create configuration (a JSON object's text).
+  std::map<std::string, std::string> plugin_configs;
+  /// Per module: its mode while no operator has set one (`agentsys module set`).
+  std::map<std::string, ModuleMode> default_modes;
 };
 
 /// A plugin file the kernel would not load, and why.
@@ -46,10 +63,13 @@ class KernelSink final : public HostSink {
               std::string_view labels_json) override;
   void side_effect(std::string_view plugin, const CallFrame& call, std::string_view kind,
                    std::string_view detail_json, bool performed) override;
+  HostServices* services() override { return services_.load(); }
   void attach(RunStore* store, TelemetryBus* telemetry);
+  void attach(HostServices* services) { services_ = services; }
 
  private:
   LoggerSink logger_;
+  std::atomic<HostServices*> services_{nullptr};
   std::atomic<RunStore*> store_{nullptr};
   std::atomic<TelemetryBus*> telemetry_{nullptr};
 };
@@ -74,7 +94,11 @@ class Kernel {
   RunStore& runs();
   /// Telemetry delivery to the telemetry plugins, started on first use.
   TelemetryBus& telemetry();
-  /// The runner, started on first use (with its recovery pass when configured).
+  /// The policy gate (decisions logged in the run store), created on first use. Throws
+  /// std::runtime_error when no policy is configured or no policy plugin is loaded.
+  PolicyGate& policy();
+  /// The runner, started on first use (with its recovery pass when configured). The host's
+  /// side-effect services are enabled first when a policy is configured.
   Runner& runner();
   /// Futures of the runs the start-up recovery resumed.
   [[nodiscard]] const std::vector<Submission>& recovered() const { return recovered_; }
@@ -92,6 +116,8 @@ class Kernel {
   std::unique_ptr<StateStore> state_;
   std::unique_ptr<RunStore> runs_;
   std::unique_ptr<TelemetryBus> telemetry_;
+  std::unique_ptr<PolicyGate> policy_;
+  std::unique_ptr<HostServices> services_;
   std::unique_ptr<Runner> runner_;
   std::vector<Submission> recovered_;
 };

@@ -2,6 +2,7 @@
 #include <doctest/doctest.h>
 #include <signal.h>
 
+#include <atomic>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <thread>
@@ -38,7 +39,7 @@ class Recorder final : public RunObserver {
 /// A registry with demo_v1/demo_v2 and behave_v2, a store in a temp dir, and a runner.
 struct Fixture {
   TempDir dir;
-  NullSink sink;
+  PolicedSink sink;
   ModuleRegistry registry{sink};
   std::unique_ptr<RunStore> store;
   Recorder recorder;
@@ -51,6 +52,7 @@ struct Fixture {
       REQUIRE(registry.install(r.library, ModuleRegistry::Install::add).empty());
     }
     store = std::make_unique<RunStore>(dir.path(), Durability::normal);
+    sink.enable(registry, dir.path(), store.get());
     runner = std::make_unique<Runner>(registry, store.get(), &recorder, std::move(options));
   }
   ~Fixture() { runner.reset(); }
@@ -197,18 +199,25 @@ TEST_CASE("runner: a timeout kills the subprocess the plugin started, with its p
   RunnerOptions o = Fixture::fast_options();
   o.default_retry.maximum_attempts = 1;
   Fixture f(o);
-  fs::path pidfile = f.dir.path() / "sleeper.pid";
-  TaskSpec t = behave("spawn", {{"pidfile", pidfile.string()}});
+  const std::vector<std::string> sleeper{"sleep", "29.731"};  // unique enough to find it
+  std::atomic<bool> done{false};
+  std::atomic<bool> seen{false};
+  std::thread watcher([&] {
+    while (!done && !seen) {
+      seen = !processes_with_argv(sleeper).empty();
+      std::this_thread::sleep_for(10ms);
+    }
+  });
+  TaskSpec t = behave("spawn", {{"seconds", sleeper[1]}});
   t.timeout = 400ms;
   RunResult r = f.runner->run(t);
+  done = true;
+  watcher.join();
   CHECK(r.status == TaskStatus::timed_out);
-  std::ifstream in(pidfile);
-  long pid = 0;
-  in >> pid;
-  REQUIRE(pid > 0);
+  CHECK(seen);
   bool dead = false;
   for (int i = 0; i < 200 && !dead; ++i) {
-    dead = ::kill(static_cast<pid_t>(pid), 0) == -1 && errno == ESRCH;
+    dead = processes_with_argv(sleeper).empty();
     if (!dead) std::this_thread::sleep_for(10ms);
   }
   CHECK(dead);
@@ -265,17 +274,18 @@ TEST_CASE("runner: concurrent submissions with the same key run the plugin once"
 
 TEST_CASE("runner: dry-run performs no side effect and says what it would do") {
   Fixture f;
-  fs::path target = f.dir.path() / "touched";
-  TaskSpec t = behave("touch", {{"path", target.string()}});
+  TaskSpec t = behave("write", {{"path", "touched.txt"}});  // in the run's own directory
   t.dry_run = true;
   RunResult r = f.runner->run(t);
-  CHECK(r.ok());
-  CHECK(json::parse(r.output_json)["would_run"][0] == "/bin/touch");
-  CHECK_FALSE(fs::exists(target));
+  REQUIRE_MESSAGE(r.ok(), r.message);
+  const fs::path dry_target = f.dir.path() / "runs" / r.run_id / "touched.txt";
+  CHECK(json::parse(r.output_json)["would_write"] == fs::weakly_canonical(dry_target).string());
+  CHECK_FALSE(fs::exists(dry_target));
 
   t.dry_run = false;
-  CHECK(f.runner->run(t).ok());
-  CHECK(fs::exists(target));
+  RunResult wet = f.runner->run(t);
+  REQUIRE_MESSAGE(wet.ok(), wet.message);
+  CHECK(fs::exists(f.dir.path() / "runs" / wet.run_id / "touched.txt"));
 }
 
 TEST_CASE("runner: per-module concurrency limits hold") {

@@ -1,16 +1,23 @@
 #pragma once
 // Shared helpers for the unit tests: fixture paths, a recording host sink, temp dirs.
 #include <filesystem>
+#include <memory>
 #include <mutex>
 #include <string>
 #include <vector>
 
 #include "host/host_api.hpp"
+#include "host/host_services.hpp"
+#include "policy/policy_gate.hpp"
+#include "registry/module_registry.hpp"
+#include "store/run_store.hpp"
 
 namespace agentsys::test {
 
 inline const std::filesystem::path kPluginDir = AGENTSYS_TEST_PLUGIN_DIR;
 inline const std::filesystem::path kFixtureDir = AGENTSYS_TEST_FIXTURE_DIR;
+
+inline const std::filesystem::path kSourceDir = AGENTSYS_TEST_SOURCE_DIR;
 
 inline std::filesystem::path bundled(const std::string& name) {
   return kPluginDir / (name + ".so");
@@ -54,6 +61,35 @@ class RecordingSink final : public HostSink {
   std::mutex mutex_;
   std::vector<Entry> logs_;
   std::vector<Entry> metrics_;
+};
+
+/// Pids of the processes whose command line is exactly `argv` (read from /proc).
+std::vector<int> processes_with_argv(const std::vector<std::string>& argv);
+
+/// A sink whose side-effect services decide with the shipped base policy
+/// (config/policy/base.toml), as a configured kernel's do; logs and metrics are dropped.
+class PolicedSink final : public HostSink {
+ public:
+  void log(std::string_view, const CallFrame*, as_log_level, std::string_view) override {}
+  void metric(std::string_view, const CallFrame*, std::string_view, double,
+              std::string_view) override {}
+  HostServices* services() override { return services_.get(); }
+  void side_effect(std::string_view plugin, const CallFrame& call, std::string_view kind,
+                   std::string_view detail_json, bool performed) override;
+  /// "KIND performed|would_do DETAIL" per side effect, in order.
+  std::vector<std::string> side_effects();
+
+  /// Loads the policy plugin into `registry` and turns the services on. Runs work in
+  /// <state_dir>/runs/<run_id>; `databases` are what run_sql may name; decisions go to `log`.
+  void enable(ModuleRegistry& registry, const std::filesystem::path& state_dir,
+              RunStore* log = nullptr, HostEnvironment environment = {});
+  ~PolicedSink() override;
+
+ private:
+  std::unique_ptr<PolicyGate> gate_;
+  std::unique_ptr<HostServices> services_;
+  std::mutex mutex_;
+  std::vector<std::string> side_effects_;
 };
 
 /// A sink that drops everything (for load tests).

@@ -87,7 +87,7 @@ int batch_run(CommandContext& ctx) {
     line_numbers.push_back(line_no);
   }
 
-  std::unique_ptr<Kernel> kernel = ctx.make_kernel(false);
+  std::unique_ptr<Kernel> kernel = ctx.make_kernel(false, true);
   for (const TaskSpec& s : specs) {
     if (!kernel->registry().binding(s.module)) {
       throw UsageError(

@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "cli/command.hpp"
+#include "config/kernel_settings.hpp"
 #include "plugin/plugin_paths.hpp"
 #include "task/task_status.hpp"
 #include "version.hpp"
@@ -235,11 +236,12 @@ std::optional<po::variables_map> CommandContext::parse(
   return vm;
 }
 
-std::unique_ptr<Kernel> CommandContext::make_kernel(bool read_only) {
+std::unique_ptr<Kernel> CommandContext::make_kernel(bool read_only, bool configured) {
   KernelOptions options;
   options.read_only = read_only;
   options.plugin_dirs = plugin_search_path(global.plugin_dirs, std::getenv("AGENTSYS_PLUGIN_PATH"));
   options.state_dir = global.state_dir;
+  if (configured) config::apply_config(load_effective_config(global, err), options);
   auto kernel = std::make_unique<Kernel>(std::move(options));
   for (const PluginRefusal& r : kernel->refusals()) {
     fmt::print(err, "agentsys: warning: refused plugin {}: {}\n", r.file.string(), r.reason);

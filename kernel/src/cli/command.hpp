@@ -53,8 +53,11 @@ struct CommandContext {
       const boost::program_options::positional_options_description& positional = {});
 
   /// Loads plugins from the search path; prints one warning line per refused file. A
-  /// read-only kernel creates nothing under the state directory.
-  std::unique_ptr<Kernel> make_kernel(bool read_only);
+  /// read-only kernel creates nothing under the state directory. A configured kernel also
+  /// loads the effective configuration (--env, --config-dir, --set) and applies it: runner
+  /// settings, module defaults, databases and the policy that lets plugins have side effects.
+  /// Throws like load_effective_config when the configuration has problems.
+  std::unique_ptr<Kernel> make_kernel(bool read_only, bool configured = false);
 };
 
 /// Returns `code`, or ends the process at once with it when a plugin is still stuck in an

@@ -71,12 +71,10 @@ int policy_check(CommandContext& ctx) {
   if (!ctx.parse(desc)) return 0;
   json request = request_for(kind, input, context);
 
-  config::EffectiveConfig cfg = load_effective_config(ctx.global, ctx.err);
-  std::unique_ptr<Kernel> kernel = ctx.make_kernel(false);
-  PolicyGate gate(kernel->registry(), &kernel->runs(), cfg.policy_config());
+  std::unique_ptr<Kernel> kernel = ctx.make_kernel(false, true);
   PolicyDecision d;
   try {
-    d = gate.decide(request, nullptr, "cli");
+    d = kernel->policy().decide(request, nullptr, "cli");
   } catch (const std::invalid_argument& e) {
     throw UsageError(e.what());
   }

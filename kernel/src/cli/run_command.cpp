@@ -62,7 +62,7 @@ int run_task(CommandContext& ctx) {
   }
   spec.input_json = read_json_argument("input", input);
 
-  std::unique_ptr<Kernel> kernel = ctx.make_kernel(false);
+  std::unique_ptr<Kernel> kernel = ctx.make_kernel(false, true);
   RunResult result;
   try {
     result = kernel->runner().run(spec);

@@ -5,7 +5,10 @@
 #include <chrono>
 
 #include "host/call_frame.hpp"
+#include "host/file_services.hpp"
+#include "host/policy_check_service.hpp"
 #include "host/run_command_service.hpp"
+#include "host/run_sql_service.hpp"
 
 namespace agentsys {
 namespace {
@@ -67,11 +70,11 @@ const as_host_api kHostApi = {
     &host_emit_metric,
     &host_is_cancelled,
     &run_command_service,
-    nullptr,  // run_sql
-    nullptr,  // read_file
-    nullptr,  // write_file
-    nullptr,  // http_request
-    nullptr,  // policy_check
+    &run_sql_service,
+    &read_file_service,
+    &write_file_service,
+    nullptr,  // http_request: arrives with the MCP connector
+    &policy_check_service,
 };
 
 }  // namespace

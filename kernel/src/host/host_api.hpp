@@ -8,6 +8,7 @@
 namespace agentsys {
 
 struct CallFrame;
+class HostServices;
 
 /// Receives what plugins report through the host API. Implementations must be thread-safe:
 /// plugins call from any thread.
@@ -23,6 +24,9 @@ class HostSink {
   virtual void side_effect(std::string_view /*plugin*/, const CallFrame& /*call*/,
                            std::string_view /*kind*/, std::string_view /*detail_json*/,
                            bool /*performed*/) {}
+  /// The side-effect services' context (policy, run directories, databases); null when the
+  /// kernel runs without policy, and then every side effect is refused.
+  virtual HostServices* services() { return nullptr; }
 };
 
 /// Writes plugin logs and metrics to the kernel's spdlog logger.
@@ -44,8 +48,8 @@ struct as_host_ctx {
 
 namespace agentsys {
 
-/// The kernel's host function table (ABI 1.0). Offers run_command; the other side-effect
-/// services are NULL until their policy-enforcing implementations exist.
+/// The kernel's host function table (ABI 1.0). Offers run_command, run_sql, read_file,
+/// write_file and policy_check, each deciding through policy first; http_request is NULL.
 const as_host_api* host_api();
 
 }  // namespace agentsys

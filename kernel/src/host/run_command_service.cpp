@@ -3,10 +3,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <nlohmann/json.hpp>
 
-#include "host/call_frame.hpp"
-#include "host/host_api.hpp"
+#include "host/service_support.hpp"
 #include "process/subprocess.hpp"
 #include "util/time.hpp"
 
@@ -15,19 +13,8 @@ using json = nlohmann::json;
 
 namespace {
 
-as_status fail(as_writer* err, as_status status, const std::string& message) {
-  as_write(err, message.data(), message.size());
-  return status;
-}
-
-void reply(as_writer* out, const json& response) {
-  std::string text = response.dump(-1, ' ', false, json::error_handler_t::replace);
-  as_write(out, text.data(), text.size());
-}
-
 /// Parses the request into a spec; returns "" or what is wrong with it.
 std::string parse_request(const json& req, SubprocessSpec& spec) {
-  if (!req.is_object()) return "run_command: the request must be a JSON object";
   if (!req.contains("argv") || !req["argv"].is_array() || req["argv"].empty()) {
     return "run_command: 'argv' must be a non-empty array of strings";
   }
@@ -41,8 +28,6 @@ std::string parse_request(const json& req, SubprocessSpec& spec) {
       if (!v.is_string()) return fmt::format("run_command: env '{}' must be a string", k);
       spec.env[k] = v.get<std::string>();
     }
-  } else {
-    spec.env = {{"PATH", "/usr/local/bin:/usr/bin:/bin"}, {"LANG", "C.UTF-8"}};
   }
   if (req.contains("cwd")) {
     if (!req["cwd"].is_string()) return "run_command: 'cwd' must be a string";
@@ -67,26 +52,61 @@ std::string parse_request(const json& req, SubprocessSpec& spec) {
   return {};
 }
 
+/// The variables a command may learn about its run (kept only if policy's env allowlist
+/// names them).
+void add_run_env(const CallFrame& frame, const HostServices& services,
+                 const std::filesystem::path& run_dir, SubprocessSpec& spec) {
+  auto put = [&](const char* name, std::string value) {
+    if (!value.empty()) spec.env.try_emplace(name, std::move(value));
+  };
+  put("AGENTSYS_RUN_ID", std::string(frame.raw.run_id.ptr, frame.raw.run_id.len));
+  put("AGENTSYS_TRACE_ID", std::string(frame.raw.trace_id.ptr, frame.raw.trace_id.len));
+  put("AGENTSYS_RUN_DIR", run_dir.string());
+  put("AGENTSYS_OUTPUT_DIR", services.environment().output_dir.string());
+  put("LANG", "C.UTF-8");
+}
+
 }  // namespace
 
 as_status run_command_service(as_host_ctx* ctx, const as_call* call, as_str request, as_writer* out,
                               as_writer* err) {
-  if (call == nullptr) return fail(err, AS_ERR_INVALID_INPUT, "run_command: no call given");
-  CallFrame& frame = *CallFrame::from_raw(call);
-  json req = json::parse(std::string_view(request.ptr, request.len), nullptr, false);
-  if (req.is_discarded())
-    return fail(err, AS_ERR_INVALID_INPUT, "run_command: request is not JSON");
+  service::Request req;
+  if (auto refused = service::open("run_command", ctx, call, request, err, req)) return *refused;
   SubprocessSpec spec;
-  if (std::string problem = parse_request(req, spec); !problem.empty()) {
-    return fail(err, AS_ERR_INVALID_INPUT, problem);
+  if (std::string problem = parse_request(req.body, spec); !problem.empty()) {
+    return service::fail(err, AS_ERR_INVALID_INPUT, problem);
   }
-  json detail = {{"argv", spec.argv}, {"cwd", spec.cwd.string()}};
-  HostSink* sink = ctx != nullptr ? ctx->sink : nullptr;
-  std::string plugin = ctx != nullptr ? ctx->plugin : std::string();
+  const std::filesystem::path run_dir = req.services->run_dir(*req.frame);
+  add_run_env(*req.frame, *req.services, run_dir, spec);
 
-  if ((call->flags & AS_CALL_DRY_RUN) != 0) {
-    if (sink != nullptr) sink->side_effect(plugin, frame, "command", detail.dump(), false);
-    reply(out, {{"dry_run", true}, {"would_run", spec.argv}});
+  json ask{{"kind", "command"}, {"argv", spec.argv}, {"env", spec.env}};
+  if (!spec.cwd.empty()) ask["cwd"] = spec.cwd.string();
+  as_status status = AS_OK;
+  auto decision = service::decide("run_command", req, std::move(ask), err, status);
+  if (!decision) return status;
+  json detail = {{"argv", spec.argv}, {"cwd", spec.cwd.string()}, {"rule", decision->rule}};
+  if (as_status s =
+          service::enforce("run_command", fmt::format("'{}'", spec.argv[0]), *decision, err);
+      s != AS_OK) {
+    return s;
+  }
+  // Run exactly what policy approved: the resolved executable, the scrubbed environment and
+  // the canonical working directory (never the caller's PATH or variables).
+  spec.argv[0] = decision->detail.value("resolved", spec.argv[0]);
+  spec.env.clear();
+  const json scrubbed = decision->detail.value("env", json::object());
+  for (const auto& [k, v] : scrubbed.items()) {
+    if (v.is_string()) spec.env[k] = v.get<std::string>();
+  }
+  if (decision->detail.contains("cwd"))
+    spec.cwd = decision->detail["cwd"].get<std::string>();
+  else if (!run_dir.empty())
+    spec.cwd = run_dir;
+  detail["resolved"] = spec.argv[0];
+
+  if (req.dry_run()) {
+    service::record(req, "command", detail, false);
+    service::reply(out, {{"dry_run", true}, {"would_run", spec.argv}});
     return AS_OK;
   }
   // The command may not outlive the call: bound it by what is left of the call's deadline.
@@ -95,36 +115,38 @@ as_status run_command_service(as_host_ctx* ctx, const as_call* call, as_str requ
         std::chrono::milliseconds(std::max<int64_t>(1, call->deadline_unix_ms - unix_ms_now()));
     if (spec.timeout.count() == 0 || spec.timeout > left) spec.timeout = left;
   }
-  spec.cancel = &frame.cancelled;
-  if (sink != nullptr) sink->side_effect(plugin, frame, "command", detail.dump(), true);
+  spec.cancel = &req.frame->cancelled;
+  service::record(req, "command", detail, true);
 
   SubprocessResult r;
   try {
     r = run_subprocess(spec);
   } catch (const SubprocessError& e) {
-    return fail(err, AS_ERR_NOT_FOUND, fmt::format("run_command: {}", e.what()));
+    return service::fail(err, AS_ERR_NOT_FOUND, fmt::format("run_command: {}", e.what()));
   }
   if (r.timed_out && call->deadline_unix_ms > 0 && unix_ms_now() >= call->deadline_unix_ms) {
     // Killed because the call itself ran out of time: the attempt has timed out, whatever the
     // plugin does with the result.
-    return fail(err, AS_ERR_TIMEOUT,
-                fmt::format("run_command: '{}' was killed at the call's deadline", spec.argv[0]));
+    return service::fail(
+        err, AS_ERR_TIMEOUT,
+        fmt::format("run_command: '{}' was killed at the call's deadline", spec.argv[0]));
   }
-  if (r.cancelled || frame.cancelled.load()) {
-    return fail(err, AS_ERR_CANCELLED,
-                fmt::format("run_command: '{}' was killed because the call was cancelled or "
-                            "reached its deadline",
-                            spec.argv[0]));
+  if (r.cancelled || req.frame->cancelled.load()) {
+    return service::fail(err, AS_ERR_CANCELLED,
+                         fmt::format("run_command: '{}' was killed because the call was "
+                                     "cancelled or reached its deadline",
+                                     spec.argv[0]));
   }
-  reply(out, {{"exit_code", r.exit_code},
-              {"signal", r.term_signal},
-              {"stdout", r.stdout_data},
-              {"stderr", r.stderr_data},
-              {"timed_out", r.timed_out},
-              {"stdout_truncated", r.stdout_truncated},
-              {"stderr_truncated", r.stderr_truncated},
-              {"duration_ms", r.duration_ms},
-              {"dry_run", false}});
+  service::reply(out, {{"exit_code", r.exit_code},
+                       {"signal", r.term_signal},
+                       {"stdout", r.stdout_data},
+                       {"stderr", r.stderr_data},
+                       {"timed_out", r.timed_out},
+                       {"stdout_truncated", r.stdout_truncated},
+                       {"stderr_truncated", r.stderr_truncated},
+                       {"duration_ms", r.duration_ms},
+                       {"resolved", spec.argv[0]},
+                       {"dry_run", false}});
   return AS_OK;
 }
 

@@ -172,8 +172,15 @@ std::shared_ptr<Runner::Run> Runner::make_run(TaskSpec spec) {
   run->digest = sha256_hex(spec.module + '\n' + spec.action + '\n' + canonical + '\n' +
                            (spec.dry_run ? "dry" : "wet"));
   run->created_at = iso8601_now();
-  run->retry = spec.retry.value_or(options_.default_retry);
-  run->timeout = spec.timeout.value_or(options_.default_timeout);
+  run->retry = options_.default_retry;
+  run->timeout = options_.default_timeout;
+  if (auto defaults = options_.module_defaults.find(spec.module);
+      defaults != options_.module_defaults.end()) {
+    run->retry = defaults->second.retry.value_or(run->retry);
+    run->timeout = defaults->second.timeout.value_or(run->timeout);
+  }
+  if (spec.retry) run->retry = *spec.retry;
+  if (spec.timeout) run->timeout = *spec.timeout;
   if (!spec.idempotency_key.empty()) run->key_id = spec.module + '\0' + spec.idempotency_key;
   run->result.run_id = run->run_id;
   run->result.task_id = spec.task_id;

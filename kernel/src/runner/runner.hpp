@@ -56,9 +56,16 @@ struct Submission {
   std::shared_future<RunResult> result;
 };
 
+/// A module's own defaults for tasks that set none (from its configuration).
+struct ModuleDefaults {
+  std::optional<std::chrono::milliseconds> timeout;
+  std::optional<RetryPolicy> retry;
+};
+
 struct RunnerOptions {
   unsigned workers = 0;  ///< Concurrent attempts overall; 0: the number of CPUs (at least 2).
   std::map<std::string, unsigned> module_limits;  ///< Concurrent attempts per module.
+  std::map<std::string, ModuleDefaults> module_defaults;
   /// Consecutive failed runs after which a module is paused; 0 never pauses.
   unsigned pause_after_failures = 5;
   std::chrono::milliseconds default_timeout{std::chrono::minutes(5)};

@@ -1,0 +1,71 @@
+#include "config/kernel_settings.hpp"
+
+#include <cmath>
+
+namespace agentsys::config {
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+namespace {
+
+fs::path absolute_path(const json& value) {
+  std::error_code ec;
+  fs::path p = value.is_string() ? fs::path(value.get<std::string>()) : fs::path();
+  return (p.is_absolute() ? p : fs::current_path(ec) / p).lexically_normal();
+}
+
+std::chrono::milliseconds seconds_to_ms(double seconds) {
+  return std::chrono::milliseconds(std::max<int64_t>(1, std::llround(seconds * 1000)));
+}
+
+}  // namespace
+
+void apply_config(const EffectiveConfig& config, KernelOptions& options) {
+  const json& v = config.values();
+  options.state_dir = absolute_path(v["kernel"]["state_dir"]);
+  options.durability =
+      v["kernel"].value("durability", "full") == "normal" ? Durability::normal : Durability::full;
+
+  RunnerOptions& runner = options.runner;
+  const json& r = v["runner"];
+  runner.workers = r.value("max_concurrency", 0U);
+  runner.pause_after_failures = r.value("pause_after_failures", runner.pause_after_failures);
+  runner.default_timeout = seconds_to_ms(r.value("default_timeout_s", 300.0));
+  runner.default_retry = RetryPolicy::from_json(v["retry"], runner.default_retry);
+  const unsigned per_module = r.value("per_module_concurrency", 0U);
+
+  for (const auto& [name, module] : v["modules"].items()) {
+    if (unsigned limit = module.value("max_concurrency", per_module); limit > 0) {
+      runner.module_limits[name] = limit;
+    }
+    ModuleDefaults defaults;
+    if (module.contains("timeout_s")) defaults.timeout = seconds_to_ms(module["timeout_s"].get<double>());
+    if (module.contains("retry")) {
+      defaults.retry = RetryPolicy::from_json(module["retry"], runner.default_retry);
+    }
+    runner.module_defaults[name] = defaults;
+    if (auto mode = parse_module_mode(module.value("mode", ""))) {
+      options.default_modes[name] = *mode;
+    }
+    if (module.contains("config")) {
+      const std::string text = module["config"].dump();
+      for (const char* key : {"v1_plugin", "v2_plugin"}) {
+        if (module.contains(key)) options.plugin_configs[module[key].get<std::string>()] = text;
+      }
+    }
+  }
+
+  const json plugin_dirs = v["plugins"].value("dirs", json::array());
+  for (const json& dir : plugin_dirs) {
+    options.plugin_dirs.push_back(absolute_path(dir));
+  }
+  options.host.state_dir = options.state_dir;
+  options.host.output_dir = absolute_path(v["output"]["dir"]);
+  const json databases = v.value("databases", json::object());
+  for (const auto& [name, path] : databases.items()) {
+    options.host.databases[name] = absolute_path(path);
+  }
+  options.policy_config = config.policy_config();
+}
+
+}  // namespace agentsys::config

@@ -1,0 +1,160 @@
+#include "host/file_services.hpp"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+
+#include "host/service_support.hpp"
+#include "task/ids.hpp"
+
+namespace agentsys {
+namespace fs = std::filesystem;
+using json = nlohmann::json;
+
+namespace {
+
+constexpr size_t kDefaultMaxRead = size_t{64} << 20;
+
+/// Asks path policy for `access` to the request's "path"; fills `canonical` when allowed.
+as_status check_path(std::string_view service, service::Request& req, std::string_view access,
+                     as_writer* err, fs::path& canonical) {
+  if (!req.body.contains("path") || !req.body["path"].is_string()) {
+    return service::fail(err, AS_ERR_INVALID_INPUT,
+                         fmt::format("{}: 'path' must be a string", service));
+  }
+  const std::string path = req.body["path"].get<std::string>();
+  json ask{{"kind", "path"}, {"path", path}, {"access", access}};
+  if (fs::path run_dir = req.services->run_dir(*req.frame); !run_dir.empty()) {
+    ask["cwd"] = run_dir.string();
+  }
+  as_status status = AS_OK;
+  auto decision = service::decide(service, req, std::move(ask), err, status);
+  if (!decision) return status;
+  if (as_status s = service::enforce(service, fmt::format("{} of '{}'", access, path), *decision,
+                                     err);
+      s != AS_OK) {
+    return s;
+  }
+  canonical = decision->detail.value("canonical", path);
+  return AS_OK;
+}
+
+std::string errno_text() { return std::strerror(errno); }
+
+/// Writes `content` to `target` atomically: a temporary file beside it, fsync, rename.
+std::string write_atomically(const fs::path& target, std::string_view content, bool append) {
+  std::error_code ec;
+  fs::create_directories(target.parent_path(), ec);
+  if (ec) return fmt::format("cannot create '{}': {}", target.parent_path().string(), ec.message());
+  if (append) {
+    int fd = ::open(target.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0644);
+    if (fd < 0) return fmt::format("cannot open '{}': {}", target.string(), errno_text());
+    ssize_t n = ::write(fd, content.data(), content.size());
+    bool ok = n == static_cast<ssize_t>(content.size()) && ::fsync(fd) == 0;
+    ::close(fd);
+    return ok ? std::string() : fmt::format("cannot append to '{}'", target.string());
+  }
+  fs::path tmp = target;
+  tmp += ".tmp-" + new_trace_id();
+  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+  if (fd < 0) return fmt::format("cannot create '{}': {}", tmp.string(), errno_text());
+  size_t done = 0;
+  while (done < content.size()) {
+    ssize_t n = ::write(fd, content.data() + done, content.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    done += static_cast<size_t>(n);
+  }
+  bool ok = done == content.size() && ::fsync(fd) == 0;
+  ::close(fd);
+  // rename() replaces a symlink at `target` instead of following it.
+  if (!ok || ::rename(tmp.c_str(), target.c_str()) != 0) {
+    std::string why = errno_text();
+    ::unlink(tmp.c_str());
+    return fmt::format("cannot write '{}': {}", target.string(), why);
+  }
+  return {};
+}
+
+}  // namespace
+
+as_status read_file_service(as_host_ctx* ctx, const as_call* call, as_str request,
+                            as_writer* out, as_writer* err) {
+  service::Request req;
+  if (auto refused = service::open("read_file", ctx, call, request, err, req)) return *refused;
+  size_t max_bytes = kDefaultMaxRead;
+  if (req.body.contains("max_bytes")) {
+    if (!req.body["max_bytes"].is_number_unsigned()) {
+      return service::fail(err, AS_ERR_INVALID_INPUT,
+                           "read_file: 'max_bytes' must be a non-negative integer");
+    }
+    max_bytes = req.body["max_bytes"].get<size_t>();
+  }
+  fs::path canonical;
+  if (as_status s = check_path("read_file", req, "read", err, canonical); s != AS_OK) return s;
+  // Reading changes nothing, so a dry run reads too.
+  int fd = ::open(canonical.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+  if (fd < 0) {
+    as_status st = errno == ENOENT ? AS_ERR_NOT_FOUND : AS_ERR_INVALID_INPUT;
+    return service::fail(err, st,
+                         fmt::format("read_file: cannot open '{}': {}", canonical.string(),
+                                     errno_text()));
+  }
+  std::string content;
+  char buf[65536];
+  ssize_t n = 0;
+  bool too_big = false;
+  while ((n = ::read(fd, buf, sizeof buf)) > 0 || (n < 0 && errno == EINTR)) {
+    if (n < 0) continue;
+    if (content.size() + static_cast<size_t>(n) > max_bytes) {
+      too_big = true;
+      break;
+    }
+    content.append(buf, static_cast<size_t>(n));
+  }
+  ::close(fd);
+  if (too_big) {
+    return service::fail(err, AS_ERR_INVALID_INPUT,
+                         fmt::format("read_file: '{}' is larger than max_bytes ({})",
+                                     canonical.string(), max_bytes));
+  }
+  service::reply(out, {{"path", canonical.string()},
+                       {"bytes", content.size()},
+                       {"content", std::move(content)}});
+  return AS_OK;
+}
+
+as_status write_file_service(as_host_ctx* ctx, const as_call* call, as_str request,
+                             as_writer* out, as_writer* err) {
+  service::Request req;
+  if (auto refused = service::open("write_file", ctx, call, request, err, req)) return *refused;
+  if (!req.body.contains("content") || !req.body["content"].is_string()) {
+    return service::fail(err, AS_ERR_INVALID_INPUT, "write_file: 'content' must be a string");
+  }
+  bool append = req.body.value("append", false);
+  fs::path canonical;
+  if (as_status s = check_path("write_file", req, "write", err, canonical); s != AS_OK) return s;
+  const std::string& content = req.body["content"].get_ref<const std::string&>();
+  json detail{{"path", canonical.string()}, {"bytes", content.size()}, {"append", append}};
+  if (req.dry_run()) {
+    service::record(req, "write_file", detail, false);
+    service::reply(out, {{"dry_run", true},
+                         {"would_write", canonical.string()},
+                         {"bytes", content.size()}});
+    return AS_OK;
+  }
+  if (std::string problem = write_atomically(canonical, content, append); !problem.empty()) {
+    return service::fail(err, AS_ERR_UNAVAILABLE, "write_file: " + problem);
+  }
+  service::record(req, "write_file", detail, true);
+  service::reply(out, {{"path", canonical.string()},
+                       {"bytes", content.size()},
+                       {"dry_run", false}});
+  return AS_OK;
+}
+
+}  // namespace agentsys

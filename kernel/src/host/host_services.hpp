@@ -1,0 +1,46 @@
+#pragma once
+// What the host's side-effect services (run_command, run_sql, read_file, write_file,
+// policy_check) need from the kernel: the policy gate every one of them asks first, and where
+// a run may work (its run directory, the output directory, the configured databases).
+#include <filesystem>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <string_view>
+
+#include "policy/policy_gate.hpp"
+
+namespace agentsys {
+
+struct CallFrame;
+
+/// Where the host's services act, from the effective configuration.
+struct HostEnvironment {
+  std::filesystem::path state_dir;   ///< Absolute; runs work in <state_dir>/runs/<run_id>.
+  std::filesystem::path output_dir;  ///< Absolute.
+  /// SQL databases plugins may name in run_sql: name -> SQLite file (absolute).
+  std::map<std::string, std::filesystem::path, std::less<>> databases;
+};
+
+/// Thread-safe: plugins call the services from any thread.
+class HostServices {
+ public:
+  HostServices(PolicyGate& policy, HostEnvironment environment);
+
+  /// Decides `request` for `plugin` within `call`, adding the call's per-run placeholder
+  /// values (`run_dir`) so that rules can grant the run its own directory.
+  PolicyDecision decide(nlohmann::json request, const CallFrame& call, std::string_view plugin);
+
+  /// <state_dir>/runs/<run_id>, created on first use; empty when the call has no run id.
+  std::filesystem::path run_dir(const CallFrame& call);
+
+  /// The SQLite file configured under `name`, or empty.
+  [[nodiscard]] std::filesystem::path database(std::string_view name) const;
+  [[nodiscard]] const HostEnvironment& environment() const { return environment_; }
+
+ private:
+  PolicyGate& policy_;
+  HostEnvironment environment_;
+};
+
+}  // namespace agentsys
