@@ -82,6 +82,7 @@ Kernel::~Kernel() {
   if (runner_) runner_->shutdown();
   runner_.reset();
   sink_.attach(nullptr);
+  lineage_.reset();
   services_.reset();
   policy_.reset();
   sink_.attach(nullptr, nullptr);
@@ -124,6 +125,24 @@ TelemetryBus& Kernel::telemetry() {
   return *telemetry_;
 }
 
+LineageBus& Kernel::lineage() {
+  if (!lineage_) {
+    // Like telemetry: loaded unconfigured, configured with where to keep events on first use.
+    const std::string config = json{
+        {"dir", (options_.state_dir / "lineage").string()},
+        {"read_only",
+         options_.read_only}}.dump();
+    for (const auto& plugin : registry_.plugins()) {
+      if (plugin->descriptor().kind != AS_PLUGIN_KIND_LINEAGE) continue;
+      std::string error =
+          registry_.install(plugin->library_ptr(), ModuleRegistry::Install::replace, config);
+      if (!error.empty()) spdlog::error("lineage plugin not configured: {}", error);
+    }
+    lineage_ = std::make_unique<LineageBus>(registry_, options_.lineage_modules);
+  }
+  return *lineage_;
+}
+
 PolicyGate& Kernel::policy() {
   if (!policy_) {
     if (!options_.policy_config) {
@@ -152,6 +171,8 @@ Runner& Kernel::runner() {
     }
     RunStore* store = options_.durable_runs ? &runs() : nullptr;
     TelemetryBus& bus = telemetry();
+    LineageBus* lineage_bus = &lineage();
+    options_.runner.on_finished = [lineage_bus](const RunResult& r) { lineage_bus->finished(r); };
     runner_ = std::make_unique<Runner>(registry_, store, &bus, options_.runner);
     if (options_.recover_on_start && store != nullptr) recovered_ = runner_->recover();
   }

@@ -7,11 +7,13 @@
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "host/host_api.hpp"
 #include "host/host_services.hpp"
+#include "lineage/lineage_bus.hpp"
 #include "policy/policy_gate.hpp"
 #include "registry/module_registry.hpp"
 #include "runner/runner.hpp"
@@ -45,6 +47,9 @@ struct KernelOptions {
   std::map<std::string, std::string> plugin_configs;
   /// Per module: its mode while no operator has set one (`agentsys module set`).
   std::map<std::string, ModuleMode> default_modes;
+  /// Modules whose every run is recorded as OpenLineage events (besides runs whose result
+  /// carries a "lineage" member).
+  std::set<std::string, std::less<>> lineage_modules;
 };
 
 /// A plugin file the kernel would not load, and why.
@@ -94,6 +99,9 @@ class Kernel {
   RunStore& runs();
   /// Telemetry delivery to the telemetry plugins, started on first use.
   TelemetryBus& telemetry();
+  /// Lineage delivery to the lineage plugins, configured (events under
+  /// <state_dir>/lineage) on first use.
+  LineageBus& lineage();
   /// The policy gate (decisions logged in the run store), created on first use. Throws
   /// std::runtime_error when no policy is configured or no policy plugin is loaded.
   PolicyGate& policy();
@@ -117,6 +125,7 @@ class Kernel {
   std::unique_ptr<RunStore> runs_;
   std::unique_ptr<TelemetryBus> telemetry_;
   std::unique_ptr<PolicyGate> policy_;
+  std::unique_ptr<LineageBus> lineage_;
   std::unique_ptr<HostServices> services_;
   std::unique_ptr<Runner> runner_;
   std::vector<Submission> recovered_;

@@ -118,7 +118,8 @@ TEST_CASE("unknown commands, verbs and options are usage errors with one clear l
   CHECK(r.exit_code == 2);
   CHECK(r.err ==
         "agentsys: error: unknown command 'frobnicate': expected one of plugins, module, run, "
-        "batch, runs, events, metrics, config, preflight (see agentsys --help)\n");
+        "batch, runs, events, metrics, config, preflight, lineage, policy (see agentsys "
+        "--help)\n");
   r = cli({"module", "explode"});
   CHECK(r.exit_code == 2);
   CHECK(r.err ==
@@ -137,17 +138,20 @@ TEST_CASE("plugins list shows the bundled plugins, as a table and as JSON") {
   CHECK(contains(r.out, "demo_v2"));
   CHECK(contains(r.out, "policy"));
   CHECK(contains(r.out, "telemetry"));
-  CHECK(contains(r.out, "4 plugin(s) loaded, 0 refused"));
+  CHECK(contains(r.out, "lineage"));
+  CHECK(contains(r.out, "5 plugin(s) loaded, 0 refused"));
 
   r = cli({"plugins", "list", "--json"});
   REQUIRE(r.exit_code == 0);
   json doc = json::parse(r.out);
-  REQUIRE(doc["plugins"].size() == 4);
+  REQUIRE(doc["plugins"].size() == 5);
   CHECK(doc["plugins"][0]["name"] == "demo_v1");
-  CHECK(doc["plugins"][2]["name"] == "policy");
-  CHECK(doc["plugins"][2]["kind"] == "policy");
-  CHECK(doc["plugins"][3]["name"] == "telemetry");
-  CHECK(doc["plugins"][3]["kind"] == "telemetry");
+  CHECK(doc["plugins"][2]["name"] == "lineage");
+  CHECK(doc["plugins"][2]["kind"] == "lineage");
+  CHECK(doc["plugins"][3]["name"] == "policy");
+  CHECK(doc["plugins"][3]["kind"] == "policy");
+  CHECK(doc["plugins"][4]["name"] == "telemetry");
+  CHECK(doc["plugins"][4]["kind"] == "telemetry");
   CHECK(doc["plugins"][0]["impl"] == "v1");
   CHECK(doc["plugins"][1]["modules"] == json::array({"demo"}));
   CHECK(doc["refused"].empty());
@@ -158,7 +162,7 @@ TEST_CASE("every bad plugin is refused with one line naming the file and why, th
   Result r = cli({"--plugin-dir", kPlugins, "--plugin-dir", kBad, "plugins", "list", "--json"});
   REQUIRE(r.exit_code == 0);
   json doc = json::parse(r.out);
-  CHECK(doc["plugins"].size() == 4);  // demo_v1, demo_v2, policy, telemetry still load
+  CHECK(doc["plugins"].size() == 5);  // demo_v1, demo_v2, lineage, policy, telemetry still load
   std::map<std::string, std::string> refused;
   for (const auto& item : doc["refused"]) {
     refused[fs::path(item["file"].get<std::string>()).stem().string()] = item["reason"];

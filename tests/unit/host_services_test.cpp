@@ -77,10 +77,10 @@ struct Host {
 TEST_CASE("host: a denied command is not run, and the decision is logged under the run") {
   Host h;
   const fs::path marker = h.state / "pwned";
-  for (const json& argv : {json{"sh", "-c", "touch " + marker.string()},
-                           json{"/usr/bin/touch", marker.string()},
-                           json{"env", "sh", "-c", "touch " + marker.string()},
-                           json{"python3", "-c", "open('" + marker.string() + "','w')"}}) {
+  for (const json& argv :
+       {json{"sh", "-c", "touch " + marker.string()}, json{"/usr/bin/touch", marker.string()},
+        json{"env", "sh", "-c", "touch " + marker.string()},
+        json{"python3", "-c", "open('" + marker.string() + "','w')"}}) {
     CAPTURE(argv.dump());
     RunResult r = h.ask("run_command", {{"argv", argv}});
     CHECK(r.status == TaskStatus::failed);
@@ -98,9 +98,8 @@ TEST_CASE("host: a denied command is not run, and the decision is logged under t
 
 TEST_CASE("host: an allowed command runs the resolved executable with a scrubbed environment") {
   Host h;
-  RunResult r = h.ask("run_command",
-                      {{"argv", {"echo", "hello"}},
-                       {"env", {{"LD_PRELOAD", "/tmp/evil.so"}, {"TZ", "UTC"}}}});
+  RunResult r = h.ask("run_command", {{"argv", {"echo", "hello"}},
+                                      {"env", {{"LD_PRELOAD", "/tmp/evil.so"}, {"TZ", "UTC"}}}});
   // LD_PRELOAD is a dangerous variable: the whole request is refused, not silently cleaned.
   CHECK(r.error_code == ErrorCode::policy_denied);
   r = h.ask("run_command", {{"argv", {"echo", "hello"}}, {"env", {{"SECRET_TOKEN", "x"}}}});
@@ -158,8 +157,8 @@ TEST_CASE("host: reads are checked too (secrets and system files are refused)") 
 
 TEST_CASE("host: DDL and writes through run_sql are denied and the table is intact") {
   Host h;
-  for (const char* sql : {"DROP TABLE task_runs", "DELETE FROM task_runs",
-                          "CREATE TABLE x(a int)", "SELECT 1; DROP TABLE task_runs",
+  for (const char* sql : {"DROP TABLE task_runs", "DELETE FROM task_runs", "CREATE TABLE x(a int)",
+                          "SELECT 1; DROP TABLE task_runs",
                           "WITH d AS (DELETE FROM task_runs RETURNING *) SELECT * FROM d",
                           "UPDATE task_runs SET latency_ms = 0"}) {
     CAPTURE(sql);
@@ -167,8 +166,9 @@ TEST_CASE("host: DDL and writes through run_sql are denied and the table is inta
     CHECK(r.error_code == ErrorCode::policy_denied);
     CHECK(h.rows() == 3);
   }
-  CHECK(h.ask("run_sql", {{"database", "ops"}, {"sql", "SELECT * FROM tenants_secret"}})
-            .error_code == ErrorCode::policy_denied);
+  CHECK(
+      h.ask("run_sql", {{"database", "ops"}, {"sql", "SELECT * FROM tenants_secret"}}).error_code ==
+      ErrorCode::policy_denied);
 }
 
 TEST_CASE("host: an allowed SELECT returns rows with bound parameters") {

@@ -34,7 +34,7 @@ struct CommandSpec {
   int (*handler)(CommandContext&);
 };
 
-constexpr std::array<CommandSpec, 16> kCommands = {{
+constexpr std::array<CommandSpec, 18> kCommands = {{
     {"plugins", "list", "agentsys plugins list [--json]",
      "List the plugins loaded from the plugin directories, and the files refused with why.",
      &plugins_list},
@@ -73,6 +73,11 @@ constexpr std::array<CommandSpec, 16> kCommands = {{
     {"preflight", "", "agentsys preflight [--env ENV] [--json]",
      "Check configuration, schemas, plugins, routes, policy and directories before a run.",
      &preflight},
+    {"lineage", "show", "agentsys lineage show PATH|RUN_ID [--json]",
+     "Walk from a report file or a run back to its inputs, rule version and code version.",
+     &lineage_show},
+    {"lineage", "export", "agentsys lineage export [--output FILE]",
+     "Write every recorded OpenLineage RunEvent as JSON lines.", &lineage_export},
     {"policy", "check",
      "agentsys policy check --kind command|path|sql|action --input TEXT [--context NAME] "
      "[--env ENV] [--json]",
@@ -183,10 +188,12 @@ int dispatch(int argc, const char* const* argv, std::ostream& out, std::ostream&
     }
   }
   if (!known_noun) {
-    throw UsageError(
-        fmt::format("unknown command '{}': expected one of plugins, module, run, batch, runs, "
-                    "events, metrics, config, preflight (see agentsys --help)",
-                    noun));
+    std::vector<std::string_view> nouns;
+    for (const CommandSpec& c : kCommands) {
+      if (std::find(nouns.begin(), nouns.end(), c.noun) == nouns.end()) nouns.push_back(c.noun);
+    }
+    throw UsageError(fmt::format("unknown command '{}': expected one of {} (see agentsys --help)",
+                                 noun, fmt::join(nouns, ", ")));
   }
   std::string verb;
   if (has_verbs) {

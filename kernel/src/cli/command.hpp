@@ -95,6 +95,8 @@ int runs_recover(CommandContext& ctx);
 int events_list(CommandContext& ctx);
 int metrics_show(CommandContext& ctx);
 int policy_check(CommandContext& ctx);
+int lineage_show(CommandContext& ctx);
+int lineage_export(CommandContext& ctx);
 int policy_log(CommandContext& ctx);
 int config_show(CommandContext& ctx);
 int preflight(CommandContext& ctx);

@@ -39,11 +39,13 @@ void apply_config(const EffectiveConfig& config, KernelOptions& options) {
       runner.module_limits[name] = limit;
     }
     ModuleDefaults defaults;
-    if (module.contains("timeout_s")) defaults.timeout = seconds_to_ms(module["timeout_s"].get<double>());
+    if (module.contains("timeout_s"))
+      defaults.timeout = seconds_to_ms(module["timeout_s"].get<double>());
     if (module.contains("retry")) {
       defaults.retry = RetryPolicy::from_json(module["retry"], runner.default_retry);
     }
     runner.module_defaults[name] = defaults;
+    if (module.value("lineage", false)) options.lineage_modules.insert(name);
     if (auto mode = parse_module_mode(module.value("mode", ""))) {
       options.default_modes[name] = *mode;
     }

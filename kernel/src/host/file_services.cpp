@@ -34,8 +34,8 @@ as_status check_path(std::string_view service, service::Request& req, std::strin
   as_status status = AS_OK;
   auto decision = service::decide(service, req, std::move(ask), err, status);
   if (!decision) return status;
-  if (as_status s = service::enforce(service, fmt::format("{} of '{}'", access, path), *decision,
-                                     err);
+  if (as_status s =
+          service::enforce(service, fmt::format("{} of '{}'", access, path), *decision, err);
       s != AS_OK) {
     return s;
   }
@@ -82,8 +82,8 @@ std::string write_atomically(const fs::path& target, std::string_view content, b
 
 }  // namespace
 
-as_status read_file_service(as_host_ctx* ctx, const as_call* call, as_str request,
-                            as_writer* out, as_writer* err) {
+as_status read_file_service(as_host_ctx* ctx, const as_call* call, as_str request, as_writer* out,
+                            as_writer* err) {
   service::Request req;
   if (auto refused = service::open("read_file", ctx, call, request, err, req)) return *refused;
   size_t max_bytes = kDefaultMaxRead;
@@ -100,9 +100,8 @@ as_status read_file_service(as_host_ctx* ctx, const as_call* call, as_str reques
   int fd = ::open(canonical.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
   if (fd < 0) {
     as_status st = errno == ENOENT ? AS_ERR_NOT_FOUND : AS_ERR_INVALID_INPUT;
-    return service::fail(err, st,
-                         fmt::format("read_file: cannot open '{}': {}", canonical.string(),
-                                     errno_text()));
+    return service::fail(
+        err, st, fmt::format("read_file: cannot open '{}': {}", canonical.string(), errno_text()));
   }
   std::string content;
   char buf[65536];
@@ -122,14 +121,14 @@ as_status read_file_service(as_host_ctx* ctx, const as_call* call, as_str reques
                          fmt::format("read_file: '{}' is larger than max_bytes ({})",
                                      canonical.string(), max_bytes));
   }
-  service::reply(out, {{"path", canonical.string()},
-                       {"bytes", content.size()},
-                       {"content", std::move(content)}});
+  service::reply(
+      out,
+      {{"path", canonical.string()}, {"bytes", content.size()}, {"content", std::move(content)}});
   return AS_OK;
 }
 
-as_status write_file_service(as_host_ctx* ctx, const as_call* call, as_str request,
-                             as_writer* out, as_writer* err) {
+as_status write_file_service(as_host_ctx* ctx, const as_call* call, as_str request, as_writer* out,
+                             as_writer* err) {
   service::Request req;
   if (auto refused = service::open("write_file", ctx, call, request, err, req)) return *refused;
   if (!req.body.contains("content") || !req.body["content"].is_string()) {
@@ -142,18 +141,16 @@ as_status write_file_service(as_host_ctx* ctx, const as_call* call, as_str reque
   json detail{{"path", canonical.string()}, {"bytes", content.size()}, {"append", append}};
   if (req.dry_run()) {
     service::record(req, "write_file", detail, false);
-    service::reply(out, {{"dry_run", true},
-                         {"would_write", canonical.string()},
-                         {"bytes", content.size()}});
+    service::reply(
+        out, {{"dry_run", true}, {"would_write", canonical.string()}, {"bytes", content.size()}});
     return AS_OK;
   }
   if (std::string problem = write_atomically(canonical, content, append); !problem.empty()) {
     return service::fail(err, AS_ERR_UNAVAILABLE, "write_file: " + problem);
   }
   service::record(req, "write_file", detail, true);
-  service::reply(out, {{"path", canonical.string()},
-                       {"bytes", content.size()},
-                       {"dry_run", false}});
+  service::reply(out,
+                 {{"path", canonical.string()}, {"bytes", content.size()}, {"dry_run", false}});
   return AS_OK;
 }
 

@@ -14,9 +14,9 @@
 
 namespace agentsys {
 
-as_status read_file_service(as_host_ctx* ctx, const as_call* call, as_str request,
-                            as_writer* out, as_writer* err);
-as_status write_file_service(as_host_ctx* ctx, const as_call* call, as_str request,
-                             as_writer* out, as_writer* err);
+as_status read_file_service(as_host_ctx* ctx, const as_call* call, as_str request, as_writer* out,
+                            as_writer* err);
+as_status write_file_service(as_host_ctx* ctx, const as_call* call, as_str request, as_writer* out,
+                             as_writer* err);
 
 }  // namespace agentsys

@@ -16,8 +16,8 @@ as_status run_sql_service(as_host_ctx* ctx, const as_call* call, as_str request,
   service::Request req;
   if (auto refused = service::open("run_sql", ctx, call, request, err, req)) return *refused;
   const json& body = req.body;
-  if (!body.contains("database") || !body["database"].is_string() ||
-      !body.contains("sql") || !body["sql"].is_string()) {
+  if (!body.contains("database") || !body["database"].is_string() || !body.contains("sql") ||
+      !body["sql"].is_string()) {
     return service::fail(err, AS_ERR_INVALID_INPUT,
                          "run_sql: 'database' (a configured name) and 'sql' must be strings");
   }
@@ -38,8 +38,8 @@ as_status run_sql_service(as_host_ctx* ctx, const as_call* call, as_str request,
   as_status status = AS_OK;
   auto decision = service::decide("run_sql", req, std::move(ask), err, status);
   if (!decision) return status;
-  if (as_status s = service::enforce("run_sql", fmt::format("this statement on '{}'", name),
-                                     *decision, err);
+  if (as_status s =
+          service::enforce("run_sql", fmt::format("this statement on '{}'", name), *decision, err);
       s != AS_OK) {
     return s;
   }
@@ -52,9 +52,9 @@ as_status run_sql_service(as_host_ctx* ctx, const as_call* call, as_str request,
   }
   std::error_code ec;
   if (!fs::is_regular_file(database, ec)) {
-    return service::fail(err, AS_ERR_NOT_FOUND,
-                         fmt::format("run_sql: database '{}' ({}) does not exist", name,
-                                     database.string()));
+    return service::fail(
+        err, AS_ERR_NOT_FOUND,
+        fmt::format("run_sql: database '{}' ({}) does not exist", name, database.string()));
   }
   const std::string statement = decision->detail.value("statement", "");
   query.read_only = statement != "INSERT" && statement != "UPDATE" && statement != "DELETE";

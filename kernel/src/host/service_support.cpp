@@ -35,8 +35,8 @@ std::optional<as_status> open(std::string_view service, as_host_ctx* ctx, const 
   return std::nullopt;
 }
 
-as_status enforce(std::string_view service, std::string_view what,
-                  const PolicyDecision& decision, as_writer* err) {
+as_status enforce(std::string_view service, std::string_view what, const PolicyDecision& decision,
+                  as_writer* err) {
   if (decision.allowed()) return AS_OK;
   bool approval = decision.decision == "needs_approval";
   return fail(err, approval ? AS_ERR_NEEDS_APPROVAL : AS_ERR_POLICY_DENIED,
@@ -62,8 +62,7 @@ std::optional<PolicyDecision> decide(std::string_view service, Request& request,
 void record(const Request& request, std::string_view kind, const json& detail, bool performed) {
   if (request.sink == nullptr) return;
   request.sink->side_effect(request.plugin, *request.frame, kind,
-                            detail.dump(-1, ' ', false, json::error_handler_t::replace),
-                            performed);
+                            detail.dump(-1, ' ', false, json::error_handler_t::replace), performed);
 }
 
 }  // namespace agentsys::service

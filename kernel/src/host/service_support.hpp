@@ -20,8 +20,7 @@ inline as_status fail(as_writer* err, as_status status, std::string_view message
 }
 
 inline void reply(as_writer* out, const nlohmann::json& response) {
-  std::string text =
-      response.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  std::string text = response.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   as_write(out, text.data(), text.size());
 }
 
@@ -44,8 +43,8 @@ std::optional<as_status> open(std::string_view service, as_host_ctx* ctx, const 
 
 /// AS_OK for "allow"; otherwise writes "<service>: policy denied <what> (rule R): reason" and
 /// returns AS_ERR_POLICY_DENIED or AS_ERR_NEEDS_APPROVAL.
-as_status enforce(std::string_view service, std::string_view what,
-                  const PolicyDecision& decision, as_writer* err);
+as_status enforce(std::string_view service, std::string_view what, const PolicyDecision& decision,
+                  as_writer* err);
 
 /// Asks policy, turning a malformed request or a failing policy plugin into a status.
 std::optional<PolicyDecision> decide(std::string_view service, Request& request,

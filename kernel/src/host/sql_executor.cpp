@@ -41,10 +41,14 @@ int check_cancel(void* flag) {
 
 void bind_value(sqlite3_stmt* stmt, int index, const json& v, std::string_view name) {
   int rc = SQLITE_OK;
-  if (v.is_null()) rc = sqlite3_bind_null(stmt, index);
-  else if (v.is_boolean()) rc = sqlite3_bind_int(stmt, index, v.get<bool>() ? 1 : 0);
-  else if (v.is_number_integer()) rc = sqlite3_bind_int64(stmt, index, v.get<int64_t>());
-  else if (v.is_number()) rc = sqlite3_bind_double(stmt, index, v.get<double>());
+  if (v.is_null())
+    rc = sqlite3_bind_null(stmt, index);
+  else if (v.is_boolean())
+    rc = sqlite3_bind_int(stmt, index, v.get<bool>() ? 1 : 0);
+  else if (v.is_number_integer())
+    rc = sqlite3_bind_int64(stmt, index, v.get<int64_t>());
+  else if (v.is_number())
+    rc = sqlite3_bind_double(stmt, index, v.get<double>());
   else if (v.is_string()) {
     const auto& s = v.get_ref<const std::string&>();
     rc = sqlite3_bind_text(stmt, index, s.data(), static_cast<int>(s.size()), SQLITE_TRANSIENT);
@@ -82,11 +86,11 @@ void bind_params(sqlite3_stmt* stmt, const json& params) {
   for (int i = 1; i <= count; ++i) {
     const char* name = sqlite3_bind_parameter_name(stmt, i);
     std::string label = name != nullptr ? name : fmt::format("?{}", i);
-    bool given = params.is_array() ? (label.size() > 1 && label[0] == '$' &&
-                                      std::all_of(label.begin() + 1, label.end(), ::isdigit) &&
-                                      std::stoul(label.substr(1)) <= params.size())
-                                   : (params.is_object() && label.size() > 1 &&
-                                      params.contains(label.substr(1)));
+    bool given = params.is_array()
+                     ? (label.size() > 1 && label[0] == '$' &&
+                        std::all_of(label.begin() + 1, label.end(), ::isdigit) &&
+                        std::stoul(label.substr(1)) <= params.size())
+                     : (params.is_object() && label.size() > 1 && params.contains(label.substr(1)));
     if (!given) throw SqlError(fmt::format("parameter {} has no value", label), false);
   }
 }
@@ -97,14 +101,17 @@ void append_column(std::string& out, sqlite3_stmt* stmt, int i) {
     case SQLITE_INTEGER: out += std::to_string(sqlite3_column_int64(stmt, i)); break;
     case SQLITE_FLOAT: {
       double v = sqlite3_column_double(stmt, i);
-      if (std::isfinite(v)) fmt::format_to(std::back_inserter(out), "{}", v);
-      else out += "null";  // JSON has no infinity or NaN
+      if (std::isfinite(v))
+        fmt::format_to(std::back_inserter(out), "{}", v);
+      else
+        out += "null";  // JSON has no infinity or NaN
       break;
     }
     default: {
       const auto* text = reinterpret_cast<const char*>(sqlite3_column_text(stmt, i));
       int n = sqlite3_column_bytes(stmt, i);
-      append_json_string(out, std::string_view(text == nullptr ? "" : text, static_cast<size_t>(n)));
+      append_json_string(out,
+                         std::string_view(text == nullptr ? "" : text, static_cast<size_t>(n)));
     }
   }
 }
@@ -131,15 +138,16 @@ std::string execute_sql(const std::filesystem::path& database, const SqlQuery& q
   }
   sqlite3_stmt* raw_stmt = nullptr;
   const char* tail = nullptr;
-  rc = sqlite3_prepare_v2(db.get(), query.sql.data(), static_cast<int>(query.sql.size()),
-                          &raw_stmt, &tail);
+  rc = sqlite3_prepare_v2(db.get(), query.sql.data(), static_cast<int>(query.sql.size()), &raw_stmt,
+                          &tail);
   std::unique_ptr<sqlite3_stmt, Closer> stmt(raw_stmt);
   if (rc != SQLITE_OK) {
     throw SqlError(fmt::format("SQLite refused the statement: {}", sqlite3_errmsg(db.get())),
                    rc == SQLITE_AUTH);
   }
   if (stmt == nullptr) throw SqlError("the statement is empty", false);
-  if (tail != nullptr && std::string_view(tail).find_first_not_of(" \t\r\n;") != std::string_view::npos) {
+  if (tail != nullptr &&
+      std::string_view(tail).find_first_not_of(" \t\r\n;") != std::string_view::npos) {
     throw SqlError("only one statement may be run at a time", true);
   }
   bind_params(stmt.get(), query.params);
@@ -167,8 +175,7 @@ std::string execute_sql(const std::filesystem::path& database, const SqlQuery& q
     out += ']';
   }
   if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
-    throw SqlError(fmt::format("SQLite failed: {}", sqlite3_errmsg(db.get())),
-                   rc == SQLITE_AUTH);
+    throw SqlError(fmt::format("SQLite failed: {}", sqlite3_errmsg(db.get())), rc == SQLITE_AUTH);
   }
   fmt::format_to(std::back_inserter(out), "],\"row_count\":{},\"truncated\":{},\"changes\":{}}}",
                  rows, truncated, read_only ? 0 : sqlite3_changes64(db.get()));

@@ -6,7 +6,7 @@
 
 #include "host/call_frame.hpp"
 #include "host/status_names.hpp"
-#include "plugin/plugin_instance.hpp"
+#include "plugin/plugin_call.hpp"
 #include "registry/module_registry.hpp"
 #include "store/run_store.hpp"
 #include "util/sha256.hpp"
@@ -51,17 +51,7 @@ PolicyDecision PolicyGate::decide(const json& request, const CallFrame* call,
   std::shared_ptr<PluginInstance> policy = find_policy_plugin(registry_, plugin_name_);
   if (!policy) throw std::runtime_error("the policy plugin is no longer loaded");
   const std::string input = request.dump(-1, ' ', false, json::error_handler_t::replace);
-  CallSpec spec;
-  spec.module = "";
-  spec.action = "decide";
-  spec.input_json = input;
-  if (call != nullptr) {
-    spec.trace_id = view(call->raw.trace_id);
-    spec.run_id = view(call->raw.run_id);
-    spec.task_id = view(call->raw.task_id);
-  }
-  CallFrame frame(spec);
-  InvokeOutcome out = policy->invoke(frame);
+  InvokeOutcome out = call_plugin(*policy, "decide", input, call);
   if (out.status == AS_ERR_INVALID_INPUT) throw std::invalid_argument(out.error);
   if (out.status != AS_OK) {
     throw std::runtime_error(
@@ -76,8 +66,10 @@ PolicyDecision PolicyGate::decide(const json& request, const CallFrame* call,
   if (log_ != nullptr) {
     DecisionRow row;
     row.ts = iso8601_now();
-    row.trace_id = std::string(spec.trace_id);
-    row.run_id = std::string(spec.run_id);
+    if (call != nullptr) {
+      row.trace_id = std::string(view(call->raw.trace_id));
+      row.run_id = std::string(view(call->raw.run_id));
+    }
     row.plugin = std::string(plugin);
     row.kind = request.value("kind", "");
     row.input_digest = sha256_hex(input);

@@ -568,6 +568,7 @@ void Runner::complete(const std::shared_ptr<Run>& run) {
          r.action, impl_name(r.impl), r.attempts, std::string(to_string(r.status)), r.latency_ms,
          r.error_code == ErrorCode::none ? "" : std::string(to_string(r.error_code)), r.message});
   }
+  if (options_.on_finished) options_.on_finished(run->result);
   note_outcome(run);
   // A result is reported only once it is durable: nobody may see "succeeded" for a run that a
   // crash would leave running (and recovery would run again).

@@ -71,6 +71,9 @@ struct RunnerOptions {
   std::chrono::milliseconds default_timeout{std::chrono::minutes(5)};
   RetryPolicy default_retry;
   TaskPrecheck precheck;
+  /// Called with every run's final result (on a worker thread, before the result is handed
+  /// back): lineage. Must be thread-safe; keep it cheap for modules that do not need it.
+  std::function<void(const RunResult&)> on_finished;
   uint64_t rng_seed = 0;  ///< 0: random. Fixed seeds make backoff jitter reproducible.
 };
 
