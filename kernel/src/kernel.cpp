@@ -174,6 +174,10 @@ Runner& Kernel::runner() {
     LineageBus* lineage_bus = &lineage();
     options_.runner.on_finished = [lineage_bus](const RunResult& r) { lineage_bus->finished(r); };
     runner_ = std::make_unique<Runner>(registry_, store, &bus, options_.runner);
+    if (services_) {
+      Runner* runner = runner_.get();
+      services_->set_submitter([runner](TaskSpec task) { return runner->submit(std::move(task)); });
+    }
     if (options_.recover_on_start && store != nullptr) recovered_ = runner_->recover();
   }
   return *runner_;

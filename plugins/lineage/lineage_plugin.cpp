@@ -55,8 +55,8 @@ class LineagePlugin {
       return json{{"events", log_ ? log_->read_all() : std::vector<json>{}}}.dump(
           -1, ' ', false, json::error_handler_t::replace);
     }
-    throw Error(AS_ERR_UNSUPPORTED, "unknown action '" + std::string(action) +
-                                        "': expected record, show or export");
+    throw Error(AS_ERR_UNSUPPORTED,
+                "unknown action '" + std::string(action) + "': expected record, show or export");
   }
 
  private:
@@ -101,7 +101,8 @@ class LineagePlugin {
 }  // namespace agentsys::lineage
 
 AS_PLUGIN_ENTRY(agentsys::lineage::LineagePlugin, .name = "lineage", .version = "1.0.0",
-                .description = "OpenLineage RunEvents per run (JSON lines); report -> inputs, "
-                               "rule version, code version",
+                .description =
+                    "OpenLineage RunEvents per run (JSON lines); report -> inputs, "
+                    "rule version, code version",
                 .kind = AS_PLUGIN_KIND_LINEAGE, .impl = AS_IMPL_NONE, .modules = {},
                 .thread_safe = true)

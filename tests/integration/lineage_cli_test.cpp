@@ -25,8 +25,8 @@ const json kLineage = {
 
 TEST_CASE("lineage: from a report file back to its inputs, rule version and code version") {
   Cli cli;
-  json run = cli.json_of(
-      {"run", "behave", "--action", "echo", "--input", json{{"lineage", kLineage}}.dump(), "--json"});
+  json run = cli.json_of({"run", "behave", "--action", "echo", "--input",
+                          json{{"lineage", kLineage}}.dump(), "--json"});
   REQUIRE(run["status"] == "succeeded");
 
   json by_path = cli.json_of({"lineage", "show", "/reports/ops_monthly_202602.csv", "--json"});

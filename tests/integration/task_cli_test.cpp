@@ -474,3 +474,41 @@ TEST_CASE("a command killed at the attempt's deadline ends the run timed_out") {
     CHECK(doc["error_code"] == "timeout");
   }
 }
+
+TEST_CASE("a plugin submits tasks through the host: same trace, idempotent, policy-checked") {
+  Cli cli;
+  auto submit = [&](const json& request, const std::vector<std::string>& global = {}) {
+    std::vector<std::string> args = global;
+    for (const char* a : {"run", "behave", "--action", "host", "--json", "--retry",
+                          R"({"maximum_attempts": 1})", "--input"}) {
+      args.emplace_back(a);
+    }
+    args.push_back(json{{"service", "submit_task"}, {"request", request}}.dump());
+    return cli(args);
+  };
+  const json job{{"module", "demo"}, {"input", {{"n", 1}}}, {"idempotency_key", "job-202602"}};
+  Result first = submit(job);
+  REQUIRE_MESSAGE(first.exit_code == 0, first.err);
+  json parent = json::parse(first.out);
+  const std::string child_id = parent["output"]["run_id"];
+  CHECK(parent["output"]["done"] == false);
+  // The CLI waited for the submitted run: it is finished, in the parent's trace.
+  json child = cli.json_of({"runs", "show", child_id, "--json"});
+  CHECK(child["run"]["status"] == "succeeded");
+  CHECK(child["run"]["trace_id"] == parent["trace_id"]);
+
+  // The same key again: nothing runs twice, the stored result comes back.
+  json again = json::parse(submit(job).out);
+  CHECK(again["output"]["run_id"] == child_id);
+  CHECK(again["output"]["done"] == true);
+  CHECK(again["output"]["replayed"] == true);
+
+  // A high-risk action needs an approval where policy says so (prod), and nothing is submitted.
+  Result publish = submit({{"module", "demo"}, {"action", "publish"}}, {"--env", "prod"});
+  CHECK(publish.exit_code == 1);
+  CHECK(json::parse(publish.out)["error_code"] == "needs_approval");
+  CHECK(contains(publish.out, "submit_task: policy requires an approval for action 'publish'"));
+
+  Result unknown = submit({{"module", "nope"}});
+  CHECK(json::parse(unknown.out)["error_code"] == "invalid_input");
+}

@@ -20,9 +20,8 @@ std::string text_of(const json& v) {
 }
 
 void print_lineage(std::ostream& out, const json& l) {
-  fmt::print(out, "run {} ({} {}, {})\njob {}\n", l.value("run_id", ""),
-             l.value("event_type", ""), l.value("event_time", ""),
-             l.value("openlineage_run_id", ""), l.value("job", ""));
+  fmt::print(out, "run {} ({} {}, {})\njob {}\n", l.value("run_id", ""), l.value("event_type", ""),
+             l.value("event_time", ""), l.value("openlineage_run_id", ""), l.value("job", ""));
   const json impl = l.value("implementation", json::object());
   fmt::print(out, "implementation {} {} {} (build {})\n", impl.value("impl", "-"),
              impl.value("plugin", "-"), impl.value("version", "-"),
@@ -55,7 +54,7 @@ int lineage_show(CommandContext& ctx) {
   std::string target;
   bool as_json = false;
   po::options_description desc("Options");
-  desc.add_options()                                                                     //
+  desc.add_options()                                                                //
       ("target", po::value(&target), "a report file (PATH) or a run id (run_...)")  //
       ("json", po::bool_switch(&as_json), "print JSON");
   po::positional_options_description pos;
@@ -67,8 +66,8 @@ int lineage_show(CommandContext& ctx) {
   const bool is_run = target.rfind("run_", 0) == 0 && target.find('/') == std::string::npos;
   json lineage;
   try {
-    lineage = kernel->lineage().ask(
-        "show", is_run ? json{{"run_id", target}} : json{{"path", target}});
+    lineage =
+        kernel->lineage().ask("show", is_run ? json{{"run_id", target}} : json{{"path", target}});
   } catch (const std::invalid_argument& e) {
     throw RuntimeError(fmt::format("lineage show: {}", e.what()));
   } catch (const std::runtime_error& e) {
@@ -112,7 +111,8 @@ int lineage_export(CommandContext& ctx) {
   }
   std::error_code ec;
   std::filesystem::rename(tmp, output, ec);
-  if (ec) throw RuntimeError(fmt::format("lineage export: cannot write '{}': {}", output, ec.message()));
+  if (ec)
+    throw RuntimeError(fmt::format("lineage export: cannot write '{}': {}", output, ec.message()));
   fmt::print(ctx.err, "lineage export: {} events written to {}\n",
              answer.value("events", json::array()).size(), output);
   return 0;

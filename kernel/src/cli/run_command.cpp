@@ -69,6 +69,8 @@ int run_task(CommandContext& ctx) {
   } catch (const std::invalid_argument& e) {
     throw UsageError(fmt::format("run: {}", e.what()));
   }
+  // Tasks the run submitted (a scheduler's jobs) run to their end before the process does.
+  kernel->runner().wait_idle();
   if (as_json) {
     ctx.out << run_result_json(result).dump(2) << "\n";
   } else if (result.ok()) {

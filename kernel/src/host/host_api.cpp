@@ -9,6 +9,7 @@
 #include "host/policy_check_service.hpp"
 #include "host/run_command_service.hpp"
 #include "host/run_sql_service.hpp"
+#include "host/submit_task_service.hpp"
 
 namespace agentsys {
 namespace {
@@ -75,6 +76,7 @@ const as_host_api kHostApi = {
     &write_file_service,
     nullptr,  // http_request: arrives with the MCP connector
     &policy_check_service,
+    &submit_task_service,
 };
 
 }  // namespace

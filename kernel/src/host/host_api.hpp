@@ -48,8 +48,9 @@ struct as_host_ctx {
 
 namespace agentsys {
 
-/// The kernel's host function table (ABI 1.0). Offers run_command, run_sql, read_file,
-/// write_file and policy_check, each deciding through policy first; http_request is NULL.
+/// The kernel's host function table (ABI 1.1). Offers run_command, run_sql, read_file,
+/// write_file, policy_check and submit_task, each deciding through policy first; http_request
+/// is NULL.
 const as_host_api* host_api();
 
 }  // namespace agentsys

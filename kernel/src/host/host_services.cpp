@@ -24,6 +24,11 @@ PolicyDecision HostServices::decide(json request, const CallFrame& call, std::st
   return policy_.decide(request, &call, plugin);
 }
 
+Submission HostServices::submit(TaskSpec task) const {
+  if (!submitter_) throw std::logic_error("this kernel has no runner to submit tasks to");
+  return submitter_(std::move(task));
+}
+
 fs::path HostServices::database(std::string_view name) const {
   auto it = environment_.databases.find(name);
   return it == environment_.databases.end() ? fs::path() : it->second;

@@ -3,12 +3,14 @@
 // policy_check) need from the kernel: the policy gate every one of them asks first, and where
 // a run may work (its run directory, the output directory, the configured databases).
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
 
 #include "policy/policy_gate.hpp"
+#include "runner/runner.hpp"
 
 namespace agentsys {
 
@@ -34,6 +36,14 @@ class HostServices {
   /// <state_dir>/runs/<run_id>, created on first use; empty when the call has no run id.
   std::filesystem::path run_dir(const CallFrame& call);
 
+  /// Where submit_task sends tasks (the kernel's runner); set once, before any run starts.
+  void set_submitter(std::function<Submission(TaskSpec)> submitter) {
+    submitter_ = std::move(submitter);
+  }
+  /// Submits `task`; throws std::invalid_argument when the runner refuses it, and
+  /// std::logic_error when there is no runner.
+  Submission submit(TaskSpec task) const;
+
   /// The SQLite file configured under `name`, or empty.
   [[nodiscard]] std::filesystem::path database(std::string_view name) const;
   [[nodiscard]] const HostEnvironment& environment() const { return environment_; }
@@ -41,6 +51,7 @@ class HostServices {
  private:
   PolicyGate& policy_;
   HostEnvironment environment_;
+  std::function<Submission(TaskSpec)> submitter_;
 };
 
 }  // namespace agentsys

@@ -29,14 +29,13 @@ void LineageBus::finished(const RunResult& result) {
     if (d.kind == AS_PLUGIN_KIND_LINEAGE) sinks.push_back(plugin);
   }
   if (sinks.empty()) return;
-  const std::string input =
-      json{{"events", lineage_events(result, producer)}}.dump(-1, ' ', false,
-                                                              json::error_handler_t::replace);
+  const std::string input = json{{"events", lineage_events(result, producer)}}.dump(
+      -1, ' ', false, json::error_handler_t::replace);
   for (const auto& sink : sinks) {
     InvokeOutcome out = call_plugin(*sink, "record", input);
     if (out.status != AS_OK) {
-      spdlog::error("lineage plugin {}: record failed for run {} ({}): {}",
-                    sink->descriptor().name, result.run_id, status_name(out.status), out.error);
+      spdlog::error("lineage plugin {}: record failed for run {} ({}): {}", sink->descriptor().name,
+                    result.run_id, status_name(out.status), out.error);
     }
   }
 }

@@ -47,7 +47,7 @@ json datasets(const json& list) {
 
 std::string run_uuid(std::string_view run_id) {
   std::string h = sha256_hex(run_id).substr(0, 32);
-  h[12] = '5';                                                    // version: name-based
+  h[12] = '5';                                                        // version: name-based
   h[16] = "89ab"[std::stoi(std::string(1, h[16]), nullptr, 16) & 3];  // RFC 4122 variant
   return h.substr(0, 8) + '-' + h.substr(8, 4) + '-' + h.substr(12, 4) + '-' + h.substr(16, 4) +
          '-' + h.substr(20, 12);
@@ -71,7 +71,9 @@ std::vector<json> lineage_events(const RunResult& result, const Producer& produc
       {"_schemaURL", std::string(kFacetSchema) + "agentsys_implementation.json"},
       {"module", result.module},
       {"action", result.action},
-      {"impl", result.impl == AS_IMPL_V1 ? "v1" : result.impl == AS_IMPL_V2 ? "v2" : "none"},
+      {"impl", result.impl == AS_IMPL_V1   ? "v1"
+               : result.impl == AS_IMPL_V2 ? "v2"
+                                           : "none"},
       {"plugin", producer.plugin},
       {"version", producer.version},
       {"build_id", producer.build_id}};
@@ -82,8 +84,9 @@ std::vector<json> lineage_events(const RunResult& result, const Producer& produc
       {"run_id", result.run_id},
       {"trace_id", result.trace_id},
       {"status", std::string(to_string(result.status))},
-      {"error_code", result.error_code == ErrorCode::none ? json() : json(std::string(
-                                                                        to_string(result.error_code)))},
+      {"error_code", result.error_code == ErrorCode::none
+                         ? json()
+                         : json(std::string(to_string(result.error_code)))},
       {"attempts", result.attempts},
       {"latency_ms", result.latency_ms}};
 

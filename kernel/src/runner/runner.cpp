@@ -591,6 +591,17 @@ void Runner::complete(const std::shared_ptr<Run>& run) {
   }
 }
 
+void Runner::wait_idle() {
+  // Polled: this is for a CLI about to exit, not a hot path, and it keeps `complete` lean.
+  for (;;) {
+    {
+      std::lock_guard lock(mutex_);
+      if (active_.empty() || stopping_) return;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
+
 void Runner::note_outcome(const std::shared_ptr<Run>& run) {
   bool failed = run->status == TaskStatus::failed || run->status == TaskStatus::timed_out;
   bool succeeded = run->status == TaskStatus::succeeded;

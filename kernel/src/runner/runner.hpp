@@ -99,6 +99,10 @@ class Runner {
   /// and, where their retry policy allows, runs them again here. Returns their futures.
   std::vector<Submission> recover();
 
+  /// Waits until no run is in flight (pending, running or awaiting a retry): the CLI's way to
+  /// let the tasks a run submitted (a scheduler's jobs) finish before it exits.
+  void wait_idle();
+
   /// Resumes a paused module (resets its failure count).
   void resume_module(const std::string& module);
   [[nodiscard]] bool module_paused(const std::string& module) const;

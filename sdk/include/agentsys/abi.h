@@ -51,7 +51,7 @@ extern "C" {
 /** Major ABI version. Bumped on any incompatible change; must match the kernel's exactly. */
 #define AS_ABI_VERSION_MAJOR 1
 /** Minor ABI version. Bumped when fields or functions are appended. */
-#define AS_ABI_VERSION_MINOR 0
+#define AS_ABI_VERSION_MINOR 1
 
 /** Name of the single symbol every plugin exports. */
 #define AS_PLUGIN_ENTRY_SYMBOL "as_plugin_entry"
@@ -241,6 +241,12 @@ typedef struct as_host_api {
   as_host_service_fn http_request;
   /** Ask policy for a decision without acting. NULL when not offered. */
   as_host_service_fn policy_check;
+
+  /* ---- ABI 1.1 ---- check AS_HAS_FIELD(host, as_host_api, submit_task) first. */
+
+  /** Submit a task to the kernel's runner (a scheduler's jobs), under action policy. Added in
+   *  ABI 1.1; NULL when not offered. */
+  as_host_service_fn submit_task;
 } as_host_api;
 
 /* ------------------------------------------------------------------------------------------ */

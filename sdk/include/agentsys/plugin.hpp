@@ -108,7 +108,15 @@ class Call {
 };
 
 /// The host's side-effect services (see `as_host_api`).
-enum class Service { run_command, run_sql, read_file, write_file, http_request, policy_check };
+enum class Service {
+  run_command,
+  run_sql,
+  read_file,
+  write_file,
+  http_request,
+  policy_check,
+  submit_task  ///< ABI 1.1
+};
 
 /// The host functions, bound to this plugin instance. Cheap to copy.
 class Host {
@@ -179,13 +187,16 @@ class Host {
       case Service::write_file: return "write_file";
       case Service::http_request: return "http_request";
       case Service::policy_check: return "policy_check";
+      case Service::submit_task: return "submit_task";
     }
     return "unknown service";
   }
   [[nodiscard]] as_host_service_fn service_fn(Service s) const noexcept {
-    // All services are ABI 1.0 fields; a table too small to hold one has none of them.
+    // The 1.0 services come together; a table too small to hold them has none of them.
     if (api_ == nullptr || !AS_HAS_FIELD(api_, as_host_api, policy_check)) return nullptr;
     switch (s) {
+      case Service::submit_task:
+        return AS_HAS_FIELD(api_, as_host_api, submit_task) ? api_->submit_task : nullptr;
       case Service::run_command: return api_->run_command;
       case Service::run_sql: return api_->run_sql;
       case Service::read_file: return api_->read_file;
