@@ -512,3 +512,16 @@ TEST_CASE("a plugin submits tasks through the host: same trace, idempotent, poli
   Result unknown = submit({{"module", "nope"}});
   CHECK(json::parse(unknown.out)["error_code"] == "invalid_input");
 }
+
+TEST_CASE("run: other --FIELD VALUE options become input fields") {
+  Cli cli;
+  json r = cli.json_of({"run", "behave", "--action", "echo", "--input", R"({"a": 1})",
+                        "--target-month", "202602", "--report=ops_monthly", "--all", "--json"});
+  CHECK(r["output"] ==
+        json{{"a", 1}, {"target_month", "202602"}, {"report", "ops_monthly"}, {"all", true}});
+  Result bad = cli({"run", "behave", "--action", "echo", "--input", "[1]", "--x", "1"});
+  CHECK(bad.exit_code == 2);
+  CHECK(contains(bad.err, "--input must be a JSON object when task fields such as --x"));
+  Result twice = cli({"run", "behave", "--x", "1", "--x", "2"});
+  CHECK(twice.exit_code == 2);
+}

@@ -56,3 +56,19 @@ TEST_CASE("a module's own timeout applies to its tasks that set none") {
   t.timeout = 2000ms;  // the task's own wins
   CHECK(runner.run(t).ok());
 }
+
+TEST_CASE("apply_config: config_sections and ${placeholders} reach the module's plugins") {
+  config::EffectiveConfig cfg =
+      config::load_config({"dev",
+                           kSourceDir / "config",
+                           {R"(modules.demo.config_sections=["databases", "output"])",
+                            R"(modules.demo.config.script="${repo_root}/examples/x.py")"},
+                           std::nullopt});
+  KernelOptions o;
+  config::apply_config(cfg, o);
+  nlohmann::json plugin = nlohmann::json::parse(o.plugin_configs.at("demo_v2"));
+  CHECK(plugin["script"] == (kSourceDir / "examples/x.py").string());
+  CHECK(plugin["greeting"] == "hello");
+  CHECK(fs::path(plugin["databases"]["ops"].get<std::string>()).is_absolute());
+  CHECK(plugin["output"]["dir"] == "var/output");
+}

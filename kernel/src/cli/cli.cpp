@@ -50,9 +50,11 @@ constexpr std::array<CommandSpec, 18> kCommands = {{
     {"module", "resume", "agentsys module resume MODULE",
      "Resume a module paused after repeated consecutive failures.", &module_resume},
     {"run", "",
-     "agentsys run MODULE [--action A] [--input JSON|@FILE] [--idempotency-key K] "
-     "[--timeout SECONDS] [--retry JSON] [--dry-run] [--json]",
-     "Run one task on a module through the runner and print its result.", &run_task},
+     "agentsys run MODULE [--action A] [--input JSON|@FILE] [--FIELD VALUE]... "
+     "[--idempotency-key K] [--timeout SECONDS] [--retry JSON] [--dry-run] [--json]",
+     "Run one task on a module through the runner and print its result. Other --FIELD VALUE "
+     "options become input fields (--target-month 202602 -> \"target_month\": \"202602\").",
+     &run_task},
     {"batch", "", "agentsys batch FILE [--json]",
      "Run the tasks of a JSON-lines file; each is acknowledged durably before it runs.",
      &batch_run},

@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 #include <fmt/ostream.h>
 
+#include <algorithm>
 #include <cmath>
 #include <nlohmann/json.hpp>
 #include <ostream>
@@ -11,6 +12,41 @@
 
 namespace agentsys::cli {
 namespace po = boost::program_options;
+
+namespace {
+
+/// Removes the options `desc` does not know from `args` and returns them as task input fields:
+/// `--target-month 202602` -> {"target_month": "202602"}; a flag without a value is true.
+nlohmann::json take_input_fields(const po::options_description& desc,
+                                 std::vector<std::string>& args) {
+  nlohmann::json fields = nlohmann::json::object();
+  std::vector<std::string> kept;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a.size() < 3 || a.rfind("--", 0) != 0) {
+      kept.push_back(a);
+      continue;
+    }
+    std::string name = a.substr(2);
+    std::optional<std::string> value;
+    if (size_t eq = name.find('='); eq != std::string::npos) {
+      value = name.substr(eq + 1);
+      name.resize(eq);
+    }
+    if (name == "help" || desc.find_nothrow(name, false) != nullptr) {
+      kept.push_back(a);
+      continue;
+    }
+    if (!value && i + 1 < args.size() && args[i + 1].rfind("--", 0) != 0) value = args[++i];
+    std::replace(name.begin(), name.end(), '-', '_');
+    if (fields.contains(name)) throw UsageError("run: --" + a.substr(2) + " is given twice");
+    fields[name] = value ? nlohmann::json(*value) : nlohmann::json(true);
+  }
+  args = std::move(kept);
+  return fields;
+}
+
+}  // namespace
 
 int run_task(CommandContext& ctx) {
   TaskSpec spec;
@@ -40,6 +76,7 @@ int run_task(CommandContext& ctx) {
       ("json", po::bool_switch(&as_json), "print the result as JSON");
   po::positional_options_description pos;
   pos.add("module", 1);
+  const nlohmann::json fields = take_input_fields(desc, ctx.args);
   std::optional<po::variables_map> vm = ctx.parse(desc, pos);
   if (!vm) return 0;
   if (spec.module.empty()) throw UsageError("run: missing MODULE (usage: " + ctx.usage + ")");
@@ -61,6 +98,15 @@ int run_task(CommandContext& ctx) {
     }
   }
   spec.input_json = read_json_argument("input", input);
+  if (!fields.empty()) {
+    nlohmann::json merged = nlohmann::json::parse(spec.input_json);
+    if (!merged.is_object()) {
+      throw UsageError("run: --input must be a JSON object when task fields such as --" +
+                       fields.begin().key() + " are given");
+    }
+    merged.update(fields);
+    spec.input_json = merged.dump();
+  }
 
   std::unique_ptr<Kernel> kernel = ctx.make_kernel(false, true);
   RunResult result;

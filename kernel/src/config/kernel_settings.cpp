@@ -18,6 +18,42 @@ std::chrono::milliseconds seconds_to_ms(double seconds) {
   return std::chrono::milliseconds(std::max<int64_t>(1, std::llround(seconds * 1000)));
 }
 
+/// Replaces ${NAME} in every string of `value` with the policy's placeholder values
+/// (state_dir, output_dir, config_dir, repo_root, home); unknown names stay as they are.
+void expand_vars(json& value, const json& vars) {
+  if (value.is_string()) {
+    std::string text = value.get<std::string>();
+    for (const auto& [name, v] : vars.items()) {
+      if (!v.is_string()) continue;
+      const std::string token = "${" + name + "}";
+      for (size_t at = text.find(token); at != std::string::npos;
+           at = text.find(token, at + v.get_ref<const std::string&>().size())) {
+        text.replace(at, token.size(), v.get<std::string>());
+      }
+    }
+    value = text;
+  } else if (value.is_structured()) {
+    for (auto& item : value) expand_vars(item, vars);
+  }
+}
+
+/// A module's plugin configuration: its `config` table with placeholders expanded, plus the
+/// configuration sections it names in `config_sections` (`databases` with absolute paths).
+json plugin_config(const EffectiveConfig& config, const json& module) {
+  json out = module.value("config", json::object());
+  expand_vars(out, config.policy_vars());
+  const json sections = module.value("config_sections", json::array());
+  for (const json& section : sections) {
+    const std::string name = section.get<std::string>();
+    json value = config.values().value(name, json());
+    if (name == "databases" && value.is_object()) {
+      for (auto& [db, path] : value.items()) path = absolute_path(path).string();
+    }
+    out[name] = std::move(value);
+  }
+  return out;
+}
+
 }  // namespace
 
 void apply_config(const EffectiveConfig& config, KernelOptions& options) {
@@ -49,8 +85,8 @@ void apply_config(const EffectiveConfig& config, KernelOptions& options) {
     if (auto mode = parse_module_mode(module.value("mode", ""))) {
       options.default_modes[name] = *mode;
     }
-    if (module.contains("config")) {
-      const std::string text = module["config"].dump();
+    if (module.contains("config") || module.contains("config_sections")) {
+      const std::string text = plugin_config(config, module).dump();
       for (const char* key : {"v1_plugin", "v2_plugin"}) {
         if (module.contains(key)) options.plugin_configs[module[key].get<std::string>()] = text;
       }

@@ -39,8 +39,8 @@ std::string parse_task(const json& body, const CallFrame& parent, TaskSpec& task
 
 }  // namespace
 
-as_status submit_task_service(as_host_ctx* ctx, const as_call* call, as_str request,
-                              as_writer* out, as_writer* err) {
+as_status submit_task_service(as_host_ctx* ctx, const as_call* call, as_str request, as_writer* out,
+                              as_writer* err) {
   service::Request req;
   if (auto refused = service::open("submit_task", ctx, call, request, err, req)) return *refused;
   TaskSpec task;
@@ -49,8 +49,8 @@ as_status submit_task_service(as_host_ctx* ctx, const as_call* call, as_str requ
   }
   as_status status = AS_OK;
   auto decision = service::decide(
-      "submit_task", req, json{{"kind", "action"}, {"action", task.action}, {"module", task.module}},
-      err, status);
+      "submit_task", req,
+      json{{"kind", "action"}, {"action", task.action}, {"module", task.module}}, err, status);
   if (!decision) return status;
   if (as_status s = service::enforce(
           "submit_task", fmt::format("action '{}' of module '{}'", task.action, task.module),

@@ -14,7 +14,7 @@
 
 namespace agentsys {
 
-as_status submit_task_service(as_host_ctx* ctx, const as_call* call, as_str request,
-                              as_writer* out, as_writer* err);
+as_status submit_task_service(as_host_ctx* ctx, const as_call* call, as_str request, as_writer* out,
+                              as_writer* err);
 
 }  // namespace agentsys
