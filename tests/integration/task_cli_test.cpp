@@ -491,7 +491,8 @@ TEST_CASE("a plugin submits tasks through the host: same trace, idempotent, poli
   REQUIRE_MESSAGE(first.exit_code == 0, first.err);
   json parent = json::parse(first.out);
   const std::string child_id = parent["output"]["run_id"];
-  CHECK(parent["output"]["done"] == false);
+  // (it may already be done when the service answers: the runner is fast; it is not a replay)
+  CHECK(parent["output"].value("replayed", false) == false);
   // The CLI waited for the submitted run: it is finished, in the parent's trace.
   json child = cli.json_of({"runs", "show", child_id, "--json"});
   CHECK(child["run"]["status"] == "succeeded");
