@@ -38,6 +38,11 @@ TEST_CASE("sample generate: summary line, --json, determinism, --force") {
            "--force"});
   CHECK(r.exit_code == 0);
   CHECK(agentsys::sha256_file_hex(a) != agentsys::sha256_file_hex(b));
+
+  // A missing directory is created (the environments name var/sample/ops.db).
+  r = cli({"sample", "generate", "--db", "var/sample/ops.db", "--rows-per-month", "10"});
+  CHECK(r.exit_code == 0);
+  CHECK(fs::is_regular_file(cli.dir() / "var" / "sample" / "ops.db"));
 }
 
 TEST_CASE("sample generate: bad input is one line and exit 2, and writes nothing") {
@@ -45,6 +50,7 @@ TEST_CASE("sample generate: bad input is one line and exit 2, and writes nothing
   fs::path db = cli.dir() / "x.db";
   fs::path locked = cli.dir() / "locked";
   fs::create_directories(locked);
+  std::ofstream(cli.dir() / "afile") << "a file, not a directory\n";
   fs::permissions(locked, fs::perms::owner_read | fs::perms::owner_exec);
   struct Case {
     std::vector<std::string> args;
@@ -61,7 +67,7 @@ TEST_CASE("sample generate: bad input is one line and exit 2, and writes nothing
       {{"--db", db.string(), "--rows-per-month", "0"},
        "--rows-per-month must be between 1 and 10000000, got 0"},
       {{"--db", db.string(), "--seed", "-1"}, "--seed expects a whole number, got '-1'"},
-      {{"--db", (cli.dir() / "no" / "dir" / "x.db").string()}, "no directory"},
+      {{"--db", (cli.dir() / "afile" / "dir" / "x.db").string()}, "afile is not a directory"},
       {{"--db", cli.dir().string()}, "is a directory"},
       {{}, "the option '--db' is required"},
   };

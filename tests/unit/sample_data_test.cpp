@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 #include <fmt/format.h>
 
+#include <fstream>
 #include <regex>
 #include <set>
 
@@ -251,8 +252,10 @@ TEST_CASE("sample: refuses to overwrite without force, replaces with it, checks 
   bad = small(dir.path() / "x.db");
   bad.rows_per_month = 0;
   CHECK_THROWS_AS(validate(bad), InvalidRequest);
-  bad = small(dir.path() / "missing" / "x.db");
+  std::ofstream(dir.path() / "afile") << "x";
+  bad = small(dir.path() / "afile" / "x.db");
   CHECK_THROWS_AS(validate(bad), InvalidRequest);
+  CHECK_NOTHROW(validate(small(dir.path() / "missing" / "x.db")));  // created by generate()
   bad = small(dir.path());
   CHECK_THROWS_AS(validate(bad), InvalidRequest);
   CHECK_FALSE(fs::exists(dir.path() / "x.db"));

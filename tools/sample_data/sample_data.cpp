@@ -89,16 +89,28 @@ void validate(const SampleOptions& o) {
     throw InvalidRequest(
         fmt::format("--db: {} already exists (pass --force to replace it)", o.db.string()));
   }
-  fs::path dir = directory_of(o.db);
-  if (!fs::is_directory(dir, ec)) {
-    throw InvalidRequest(
-        fmt::format("--db: cannot write {}: no directory {}", o.db.string(), dir.string()));
+  // A missing directory is created (like the state directory); anything else in the way is not.
+  for (fs::path dir = directory_of(o.db); !dir.empty(); dir = dir.parent_path()) {
+    fs::file_status ds = fs::status(dir, ec);
+    if (fs::is_directory(ds)) break;
+    if (fs::exists(ds)) {
+      throw InvalidRequest(
+          fmt::format("--db: cannot write {}: {} is not a directory", o.db.string(), dir.string()));
+    }
+    if (dir == dir.parent_path()) break;
   }
 }
 
 SampleSummary generate(const SampleOptions& options) {
   validate(options);
   auto start = std::chrono::steady_clock::now();
+  std::error_code ec;
+  fs::create_directories(directory_of(options.db), ec);
+  if (ec) {
+    throw InvalidRequest(fmt::format("--db: cannot write {}: cannot create {}: {}",
+                                     options.db.string(), directory_of(options.db).string(),
+                                     ec.message()));
+  }
   TempFile temp(directory_of(options.db) /
                 fmt::format(".{}.tmp.{}", options.db.filename().string(), ::getpid()));
   create_exclusive(temp.path(), options.db);

@@ -40,9 +40,9 @@ struct SampleSummary {
 /// Checks the options and the destination; throws InvalidRequest naming the problem.
 void validate(const SampleOptions& options);
 
-/// Generates the database: into a temporary file next to `options.db`, renamed over it only
-/// when complete. Throws InvalidRequest (see validate) or std::runtime_error / sqlite::Error
-/// when writing fails midway (the temporary file is removed).
+/// Generates the database: into a temporary file next to `options.db` (its directory is
+/// created when missing), renamed over it only when complete. Throws InvalidRequest (see validate)
+/// or std::runtime_error / sqlite::Error when writing fails midway (the temporary file is removed).
 SampleSummary generate(const SampleOptions& options);
 
 }  // namespace agentsys::sample
