@@ -34,7 +34,7 @@ struct CommandSpec {
   int (*handler)(CommandContext&);
 };
 
-constexpr std::array<CommandSpec, 18> kCommands = {{
+constexpr std::array<CommandSpec, 19> kCommands = {{
     {"plugins", "list", "agentsys plugins list [--json]",
      "List the plugins loaded from the plugin directories, and the files refused with why.",
      &plugins_list},
@@ -88,6 +88,11 @@ constexpr std::array<CommandSpec, 18> kCommands = {{
      &policy_check},
     {"policy", "log", "agentsys policy log [--run RUN_ID] [--json]",
      "List the policy decision log (every decision, oldest first).", &policy_log},
+    {"sample", "generate",
+     "agentsys sample generate --db PATH [--end-month YYYYMM] [--months N] "
+     "[--rows-per-month N] [--seed N] [--force] [--json]",
+     "Generate the deterministic sample operations database the reports read (SQLite).",
+     &sample_generate},
 }};
 
 po::options_description global_options(GlobalOptions& g) {

@@ -100,5 +100,6 @@ int lineage_export(CommandContext& ctx);
 int policy_log(CommandContext& ctx);
 int config_show(CommandContext& ctx);
 int preflight(CommandContext& ctx);
+int sample_generate(CommandContext& ctx);
 
 }  // namespace agentsys::cli

@@ -24,6 +24,7 @@ const nlohmann::json& default_config() {
       {"plugins", {{"dirs", nlohmann::json::array()}}},
       {"modules", nlohmann::json::object()},
       {"routes", nlohmann::json::array()},
+      {"reports", nlohmann::json::object()},
   };
   return defaults;
 }

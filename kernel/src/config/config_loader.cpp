@@ -76,6 +76,10 @@ json effective_schema(const SchemaSet& schemas) {
   if (schemas.contains("route")) {
     properties["routes"] = {{"$ref", "route.schema.json#/properties/routes"}};
   }
+  if (schemas.contains("report")) {
+    properties["reports"] = {{"type", "object"},
+                             {"additionalProperties", {{"$ref", "report.schema.json"}}}};
+  }
   return {{"$schema", "http://json-schema.org/draft-07/schema#"},
           {"type", "object"},
           {"properties", properties},
@@ -162,12 +166,13 @@ EffectiveConfig load_config(const ConfigRequest& request) {
   EffectiveConfig config = load_config(request, problems);
   if (!problems.empty()) {
     sort_problems(problems);
-    throw ConfigError(
-        ConfigError::Kind::invalid,
-        fmt::format("the configuration of environment '{}' has {} problem{} (run "
-                    "agentsys preflight --env {} for the full report)",
-                    request.env, problems.size(), problems.size() == 1 ? "" : "s", request.env),
-        std::move(problems));
+    // The message first: the order in which arguments are evaluated is unspecified, and the
+    // vector may be moved from before problems.size() is read.
+    std::string message = fmt::format(
+        "the configuration of environment '{}' has {} problem{} (run "
+        "agentsys preflight --env {} for the full report)",
+        request.env, problems.size(), problems.size() == 1 ? "" : "s", request.env);
+    throw ConfigError(ConfigError::Kind::invalid, message, std::move(problems));
   }
   return config;
 }
@@ -259,6 +264,20 @@ EffectiveConfig load_config(const ConfigRequest& request, std::vector<Problem>& 
       return location(f, pointer_append("/routes", std::to_string(origin[n].second)) + rest);
     };
     merge_layer(config.values_, json{{"routes", routes}}, route_source, config.sources_);
+  }
+
+  // reports/*.toml: each file is one report, /reports/FILE_STEM (preflight checks that its
+  // `name` is the stem).
+  for (const fs::path& path : toml_files(dir / "reports")) {
+    json doc = read_layer_file(dir, path, "reports", schemas, config.files_, problems);
+    if (!doc.is_object()) continue;
+    const ConfigFile& f = config.files_.back();
+    std::string stem = path.stem().string();
+    std::string prefix = pointer_append("/reports", stem);
+    auto report_source = [&f, &prefix](const std::string& p) {
+      return location(f, p.size() > prefix.size() ? p.substr(prefix.size()) : "");
+    };
+    merge_layer(config.values_, json{{"reports", {{stem, doc}}}}, report_source, config.sources_);
   }
 
   // Command line: --state-dir, then each --set in order.

@@ -9,10 +9,12 @@
 #include "config/config_layout.hpp"
 #include "config/config_paths.hpp"
 #include "config/dir_probe.hpp"
+#include "config/report_checks.hpp"
 #include "config/schema_validator.hpp"
 #include "config/toml_to_json.hpp"
 #include "host/call_frame.hpp"
 #include "kernel.hpp"
+#include "policy/policy_gate.hpp"
 
 namespace agentsys::config {
 namespace fs = std::filesystem;
@@ -241,6 +243,22 @@ void check_policy(const EffectiveConfig& config, const Kernel& kernel,
   }
 }
 
+/// The reports' SQL against the policy, when the policy itself is usable (loaded, valid).
+void check_report_policy(const EffectiveConfig& config, Kernel& kernel, size_t problems_before,
+                         std::vector<Problem>& problems) {
+  bool policy_broken =
+      std::any_of(problems.begin() + static_cast<std::ptrdiff_t>(problems_before), problems.end(),
+                  [](const Problem& p) { return p.rule.rfind("policy.", 0) == 0; });
+  if (policy_broken || config.policy_layers().empty()) return;
+  try {
+    PolicyGate gate(kernel.registry(), nullptr, config.policy_config());
+    check_report_sql(config, gate, problems);
+  } catch (const std::exception& e) {
+    problems.push_back({"", 0, 0, "/reports", "report.sql_policy",
+                        fmt::format("the reports' SQL could not be checked: {}", e.what())});
+  }
+}
+
 json check_directories(const EffectiveConfig& config, std::vector<Problem>& problems) {
   json checked = json::array();
   for (const char* pointer : {"/kernel/state_dir", "/output/dir"}) {
@@ -270,7 +288,10 @@ PreflightReport run_preflight(const PreflightRequest& request) {
 
   check_module_plugins(config, kernel, report.problems);
   check_routes(config, kernel, report.problems);
+  check_reports(config, report.problems);
+  size_t before_policy = report.problems.size();
   check_policy(config, kernel, report.problems);
+  check_report_policy(config, kernel, before_policy, report.problems);
   json directories = check_directories(config, report.problems);
   sort_problems(report.problems);
 
@@ -297,6 +318,7 @@ PreflightReport run_preflight(const PreflightRequest& request) {
       {"modules", modules},
       {"routes", config.value("/routes").is_array() ? config.value("/routes").size() : 0},
       {"policy_layers", config.policy_layers().size()},
+      {"reports", report_versions(config)},
       {"directories", directories},
   };
   return report;
