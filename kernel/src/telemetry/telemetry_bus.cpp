@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <charconv>
 #include <nlohmann/json.hpp>
 
 #include "host/call_frame.hpp"
@@ -15,6 +16,18 @@ using json = nlohmann::json;
 namespace {
 
 constexpr size_t kBatch = 512;
+
+// Numbers via std::to_chars: no format string to parse and no locale (this runs per record).
+void append_uint(std::string& out, unsigned value) {
+  char buf[16];
+  out.append(buf, std::to_chars(buf, buf + sizeof buf, value).ptr);
+}
+
+/// Three decimals, like "{:.3f}". The buffer fits any double in fixed notation.
+void append_fixed3(std::string& out, double value) {
+  char buf[328];
+  out.append(buf, std::to_chars(buf, buf + sizeof buf, value, std::chars_format::fixed, 3).ptr);
+}
 
 std::string to_json(const TelemetryRecord& r) {
   std::string out;
@@ -43,11 +56,11 @@ std::string to_json(const TelemetryRecord& r) {
   field("action");
   append_json_string(out, r.action);
   field("attempt");
-  out.append(std::to_string(r.attempt));
+  append_uint(out, r.attempt);
   field("status");
   append_json_string(out, r.status);
   field("latency_ms");
-  out.append(fmt::format("{:.3f}", r.latency_ms));
+  append_fixed3(out, r.latency_ms);
   field("error_code");
   append_json_string_or_null(out, r.error_code);
   field("message");
@@ -127,8 +140,12 @@ void TelemetryBus::loop() {
 
 void TelemetryBus::deliver(std::deque<std::string>& records, std::vector<std::string>& metrics) {
   for (size_t start = 0; start < records.size(); start += kBatch) {
-    std::string input = "[";
     size_t end = std::min(records.size(), start + kBatch);
+    size_t bytes = 2;
+    for (size_t i = start; i < end; ++i) bytes += records[i].size() + 1;
+    std::string input;
+    input.reserve(bytes);  // one allocation per batch, not one per doubling
+    input += '[';
     for (size_t i = start; i < end; ++i) {
       if (i > start) input += ',';
       input += records[i];
