@@ -29,41 +29,38 @@ void append_fixed3(std::string& out, double value) {
   out.append(buf, std::to_chars(buf, buf + sizeof buf, value, std::chars_format::fixed, 3).ptr);
 }
 
+/// The record as the telemetry plugin's `record` action takes it, fields in the order of its
+/// log line (which spares the plugin a lookup per field).
 std::string to_json(const TelemetryRecord& r) {
   std::string out;
   out.reserve(320 + r.message.size());
-  auto field = [&](std::string_view key) {
-    out.append(out.empty() ? "{\"" : ",\"");
-    out.append(key);
-    out.append("\":");
-  };
-  field("kind");
-  append_json_string(out, r.kind);
-  field("ts");
+  out.append(R"({"ts":)");
   append_json_string(out, r.ts);
-  field("level");
+  out.append(R"(,"level":)");
   append_json_string(out, r.level);
-  field("trace_id");
+  out.append(R"(,"kind":)");
+  append_json_string(out, r.kind);
+  out.append(R"(,"trace_id":)");
   append_json_string_or_null(out, r.trace_id);
-  field("run_id");
+  out.append(R"(,"run_id":)");
   append_json_string_or_null(out, r.run_id);
-  field("task_id");
+  out.append(R"(,"task_id":)");
   append_json_string_or_null(out, r.task_id);
-  field("module");
+  out.append(R"(,"module":)");
   append_json_string(out, r.module);
-  field("impl");
+  out.append(R"(,"impl":)");
   append_json_string_or_null(out, r.impl);
-  field("action");
+  out.append(R"(,"action":)");
   append_json_string(out, r.action);
-  field("attempt");
+  out.append(R"(,"attempt":)");
   append_uint(out, r.attempt);
-  field("status");
+  out.append(R"(,"status":)");
   append_json_string(out, r.status);
-  field("latency_ms");
+  out.append(R"(,"latency_ms":)");
   append_fixed3(out, r.latency_ms);
-  field("error_code");
+  out.append(R"(,"error_code":)");
   append_json_string_or_null(out, r.error_code);
-  field("message");
+  out.append(R"(,"message":)");
   append_json_string_or_null(out, r.message);
   out.push_back('}');
   return out;
