@@ -142,6 +142,13 @@ class Fields {
   long index_;
 };
 
+/// Bytes written escaped: control characters, '"' and '\\' (a table lookup per byte).
+constexpr std::array<bool, 256> kEscaped = [] {
+  std::array<bool, 256> t{};
+  for (std::size_t c = 0; c < 256; ++c) t[c] = c < 0x20 || c == '"' || c == '\\';
+  return t;
+}();
+
 /// Appends `text` (valid UTF-8: simdjson checked the whole input) as a JSON string.
 void append_json_string(std::string& line, std::string_view text) {
   static constexpr char kHex[] = "0123456789abcdef";
@@ -149,7 +156,7 @@ void append_json_string(std::string& line, std::string_view text) {
   size_t plain = 0;  // start of the run of characters that need no escape
   for (size_t i = 0; i < text.size(); ++i) {
     const auto c = static_cast<unsigned char>(text[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    if (!kEscaped[c]) continue;
     line.append(text.substr(plain, i - plain));
     plain = i + 1;
     switch (c) {

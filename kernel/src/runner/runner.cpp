@@ -535,7 +535,8 @@ void Runner::finish_attempt(const std::shared_ptr<Run>& run, const Attempt& atte
     if (output.is_object() && output.contains("key_fields")) {
       r.key_fields_json = output["key_fields"].dump();
     }
-    event(*run, "succeeded", json{{"latency_ms", attempt_ms}}.dump());
+    // Every task passes here: build the event's JSON only when a store records it.
+    if (store_ != nullptr) event(*run, "succeeded", json{{"latency_ms", attempt_ms}}.dump());
     complete(run);
     return;
   }

@@ -1,5 +1,6 @@
 #include "util/json_text.hpp"
 
+#include <array>
 #include <cstdint>
 
 namespace agentsys {
@@ -22,6 +23,14 @@ size_t utf8_sequence(std::string_view s, size_t i) {
   return n;
 }
 
+/// Bytes that cannot be copied as they are: control characters, '"', '\\' and non-ASCII
+/// (checked as UTF-8). A table lookup per byte instead of four comparisons.
+constexpr std::array<bool, 256> kNeedsCare = [] {
+  std::array<bool, 256> t{};
+  for (size_t c = 0; c < 256; ++c) t[c] = c < 0x20 || c >= 0x80 || c == '"' || c == '\\';
+  return t;
+}();
+
 }  // namespace
 
 void append_json_string(std::string& out, std::string_view s) {
@@ -31,7 +40,7 @@ void append_json_string(std::string& out, std::string_view s) {
   size_t i = 0;
   while (i < s.size()) {
     auto c = static_cast<uint8_t>(s[i]);
-    if (c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+    if (!kNeedsCare[c]) {
       ++i;
       continue;
     }
