@@ -3,17 +3,37 @@
 #include <spdlog/async.h>
 #include <spdlog/async_logger.h>
 #include <spdlog/details/thread_pool.h>
-#include <spdlog/pattern_formatter.h>
+#include <spdlog/formatter.h>
 #include <spdlog/sinks/rotating_file_sink.h>
 #include <spdlog/sinks/sink.h>
 
+#include <algorithm>
 #include <condition_variable>
+#include <exception>
 
 namespace agentsys::telemetry {
 
 namespace {
-constexpr std::size_t kQueueItems = 4096;
-}
+
+// Lines travel in messages of up to kLinesPerMessage: one queue operation (and at most one
+// wake-up of the writer thread) per message rather than per line. The queue still holds at
+// most 4096 lines.
+constexpr std::size_t kLinesPerMessage = 64;
+constexpr std::size_t kQueueItems = 4096 / kLinesPerMessage;
+
+/// The payload as it is, plus a newline: what a "%v" pattern does, without the pattern.
+class LineFormatter final : public spdlog::formatter {
+ public:
+  void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
+    dest.append(msg.payload.begin(), msg.payload.end());
+    dest.push_back('\n');
+  }
+  [[nodiscard]] std::unique_ptr<spdlog::formatter> clone() const override {
+    return std::make_unique<LineFormatter>();
+  }
+};
+
+}  // namespace
 
 /// Forwards to a rotating file sink and counts completed flushes, so that a caller can wait
 /// for the asynchronous flush it requested.
@@ -24,7 +44,24 @@ class FlushNotifyingSink final : public spdlog::sinks::sink {
       : inner_(std::make_shared<spdlog::sinks::rotating_file_sink_mt>(file.string(), max_bytes,
                                                                       max_files)) {}
 
-  void log(const spdlog::details::log_msg& msg) override { inner_->log(msg); }
+  /// Hands the message's lines to the rotating sink one by one, so that it rotates between
+  /// lines. A line that fails does not stop the others; the first failure is reported.
+  void log(const spdlog::details::log_msg& msg) override {
+    std::string_view text(msg.payload.data(), msg.payload.size());
+    std::exception_ptr failure;
+    while (!text.empty()) {
+      const std::size_t end = std::min(text.find('\n'), text.size());
+      spdlog::details::log_msg line = msg;
+      line.payload = spdlog::string_view_t(text.data(), end);
+      try {
+        inner_->log(line);
+      } catch (...) {
+        if (!failure) failure = std::current_exception();
+      }
+      text.remove_prefix(std::min(end + 1, text.size()));
+    }
+    if (failure) std::rethrow_exception(failure);
+  }
   void flush() override {
     struct Notify {
       FlushNotifyingSink* self;
@@ -68,7 +105,7 @@ LogWriter::LogWriter(const std::filesystem::path& file, std::size_t max_file_byt
   // Not registered anywhere: the name only shows up in spdlog's own error messages.
   logger_ = std::make_shared<spdlog::async_logger>("agentsys.telemetry", sink_, pool_,
                                                    spdlog::async_overflow_policy::block);
-  logger_->set_formatter(std::make_unique<spdlog::pattern_formatter>("%v"));
+  logger_->set_formatter(std::make_unique<LineFormatter>());
   logger_->set_level(spdlog::level::trace);
   logger_->flush_on(spdlog::level::off);
   logger_->set_error_handler([this](const std::string& message) {
@@ -84,9 +121,17 @@ LogWriter::~LogWriter() {
   pool_.reset();
 }
 
-void LogWriter::write(std::string_view line) {
-  logger_->log(spdlog::source_loc{}, spdlog::level::info,
-               spdlog::string_view_t(line.data(), line.size()));
+void LogWriter::write(std::string_view lines) {
+  while (!lines.empty()) {
+    std::size_t end = 0;
+    for (std::size_t n = 0; n < kLinesPerMessage && end < lines.size(); ++n) {
+      end = std::min(lines.find('\n', end), lines.size()) + 1;
+    }
+    end = std::min(end, lines.size());
+    logger_->log(spdlog::source_loc{}, spdlog::level::info,
+                 spdlog::string_view_t(lines.data(), end));
+    lines.remove_prefix(end);
+  }
 }
 
 bool LogWriter::flush(std::chrono::milliseconds timeout) {

@@ -36,8 +36,9 @@ class LogWriter {
   LogWriter(const LogWriter&) = delete;
   LogWriter& operator=(const LogWriter&) = delete;
 
-  /// Queues one line (a newline is appended). Blocks while the queue is full.
-  void write(std::string_view line);
+  /// Queues lines, each ending in '\n' (JSON lines hold no raw newline). Blocks while the
+  /// queue is full.
+  void write(std::string_view lines);
 
   /// Waits until every line queued before the call is written and the file flushed; false
   /// when that did not happen within `timeout`.

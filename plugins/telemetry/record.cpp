@@ -40,11 +40,25 @@ constexpr std::array<std::string_view, kFieldCount> kLineFields = {
     "ts",   "level",  "kind",    "trace_id", "run_id",     "task_id",    "module",
     "impl", "action", "attempt", "status",   "latency_ms", "error_code", "message"};
 
-std::optional<std::size_t> field_index(std::string_view key) {
+/// `guess` is tried first: records usually list their fields in the line's order.
+std::optional<std::size_t> field_index(std::string_view key, std::size_t guess) {
+  if (guess < kFieldCount && kLineFields[guess] == key) return guess;
   for (std::size_t i = 0; i < kFieldCount; ++i) {
     if (kLineFields[i] == key) return i;
   }
   return std::nullopt;
+}
+
+/// `{"ts":`, `,"level":`, ...: each fixed key with its punctuation, appended in one go.
+const std::array<std::string, kFieldCount>& line_keys() {
+  static const auto keys = [] {
+    std::array<std::string, kFieldCount> k;
+    for (std::size_t i = 0; i < kFieldCount; ++i) {
+      k[i] = (i == 0 ? "{\"" : ",\"") + std::string(kLineFields[i]) + "\":";
+    }
+    return k;
+  }();
+  return keys;
 }
 
 const char* type_name(const dom::element& e) {
@@ -63,9 +77,11 @@ const char* type_name(const dom::element& e) {
 class Fields {
  public:
   Fields(dom::object object, long index) : index_(index) {
+    std::size_t next = 0;
     for (dom::key_value_pair kv : object) {
-      if (auto i = field_index(kv.key)) {
+      if (auto i = field_index(kv.key, next)) {
         known_[*i] = kv.value;
+        next = *i + 1;
       } else {
         extra_.emplace_back(kv.key, kv.value);
       }
@@ -126,6 +142,13 @@ class Fields {
   long index_;
 };
 
+/// Bytes written escaped: control characters, '"' and '\\' (a table lookup per byte).
+constexpr std::array<bool, 256> kEscaped = [] {
+  std::array<bool, 256> t{};
+  for (std::size_t c = 0; c < 256; ++c) t[c] = c < 0x20 || c == '"' || c == '\\';
+  return t;
+}();
+
 /// Appends `text` (valid UTF-8: simdjson checked the whole input) as a JSON string.
 void append_json_string(std::string& line, std::string_view text) {
   static constexpr char kHex[] = "0123456789abcdef";
@@ -133,7 +156,7 @@ void append_json_string(std::string& line, std::string_view text) {
   size_t plain = 0;  // start of the run of characters that need no escape
   for (size_t i = 0; i < text.size(); ++i) {
     const auto c = static_cast<unsigned char>(text[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    if (!kEscaped[c]) continue;
     line.append(text.substr(plain, i - plain));
     plain = i + 1;
     switch (c) {
@@ -193,7 +216,8 @@ bool looks_like_rfc3339(std::string_view ts) {
   return last == 'Z' || last == 'z' || (last >= '0' && last <= '9');
 }
 
-Record parse_one(dom::element element, long index) {
+/// Validates one record and appends its line (and its sample, if any) to `out`.
+void parse_one(dom::element element, long index, Records& out) {
   if (!element.is_object()) {
     throw Error(AS_ERR_INVALID_INPUT,
                 fmt::format("{}: must be a JSON object, got {}",
@@ -219,25 +243,19 @@ Record parse_one(dom::element element, long index) {
       a && !(a->is_uint64() || (a->is_int64() && a->get_int64().value_unsafe() >= 0))) {
     c.fail(kAttempt, "a non-negative integer or null");
   }
-  Record out;
+  std::optional<double> latency_ms;
   if (auto l = c.get(kLatencyMs)) {
     double ms = l->is_number() ? l->get_double().value_unsafe() : -1;
     if (!l->is_number() || !std::isfinite(ms) || ms < 0) {
       c.fail(kLatencyMs, "a non-negative number or null");
     }
-    out.latency_ms = ms;
+    latency_ms = ms;
   }
 
   // The line: the fixed fields first (null when absent), then everything else as given.
-  std::string& line = out.line;
-  line.reserve(384);
-  auto key = [&line](std::string_view name) {
-    line += line.empty() ? "{\"" : ",\"";
-    line += name;
-    line += "\":";
-  };
+  std::string& line = out.lines;
   for (std::size_t i = 0; i < kFieldCount; ++i) {
-    key(kLineFields[i]);  // fixed keys need no escaping
+    line += line_keys()[i];  // fixed keys need no escaping
     if (auto v = c.get(static_cast<Field>(i))) {
       append_value(line, *v);
     } else if (i == kTs) {
@@ -253,18 +271,19 @@ Record parse_one(dom::element element, long index) {
     line += ':';
     append_value(line, value);
   }
-  line += '}';
+  line += "}\n";
 
   if (metric) {
-    out.series = SeriesKey{std::string(kind), std::string(*module), std::string(impl.value_or(""))};
-    out.status = std::string(*status);
+    out.samples.push_back(
+        {SeriesKey{std::string(kind), std::string(*module), std::string(impl.value_or(""))},
+         std::string(*status), latency_ms});
   }
-  return out;
+  ++out.count;
 }
 
 }  // namespace
 
-std::vector<Record> parse_records(std::string_view input_json) {
+Records parse_records(std::string_view input_json) {
   // One parser per thread: it keeps its buffers between batches.
   thread_local dom::parser parser;
   dom::element input;
@@ -272,14 +291,15 @@ std::vector<Record> parse_records(std::string_view input_json) {
     throw Error(AS_ERR_INVALID_INPUT,
                 std::string("record: input is not valid JSON: ") + simdjson::error_message(error));
   }
-  std::vector<Record> records;
+  Records records;
+  records.lines.reserve(input_json.size() + input_json.size() / 8);  // lines are about as long
   if (input.is_array()) {
     dom::array array = input.get_array().value_unsafe();
-    records.reserve(array.size());
+    records.samples.reserve(array.size());
     long i = 0;
-    for (dom::element e : array) records.push_back(parse_one(e, i++));
+    for (dom::element e : array) parse_one(e, i++, records);
   } else if (input.is_object()) {
-    records.push_back(parse_one(input, -1));
+    parse_one(input, -1, records);
   } else {
     throw Error(AS_ERR_INVALID_INPUT,
                 fmt::format("record: input must be a record object or an array of them, got {}",

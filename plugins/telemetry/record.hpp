@@ -9,18 +9,23 @@
 
 namespace agentsys::telemetry {
 
-/// One validated record.
-struct Record {
-  std::string line;  ///< The JSON log line (no trailing newline).
-  /// Set for kind "run" / "attempt": what the record adds to the metrics.
-  std::optional<SeriesKey> series;
+/// What a record of kind "run" or "attempt" adds to the metrics.
+struct Sample {
+  SeriesKey series;
   std::string status;
   std::optional<double> latency_ms;
 };
 
+/// A validated batch of records.
+struct Records {
+  std::size_t count = 0;
+  std::string lines;  ///< One JSON log line per record, each followed by '\n'.
+  std::vector<Sample> samples;
+};
+
 /// Parses the `record` action's input: one record object or an array of them. All or nothing:
 /// throws agentsys::Error(AS_ERR_INVALID_INPUT) naming the first bad record and field.
-std::vector<Record> parse_records(std::string_view input_json);
+Records parse_records(std::string_view input_json);
 
 /// Current UTC time as "YYYY-MM-DDTHH:MM:SS.mmmZ".
 std::string utc_now_iso8601();

@@ -178,15 +178,11 @@ void TelemetryPlugin::quiesce() {
 }
 
 std::string TelemetryPlugin::record(std::string_view input) {
-  std::vector<Record> records = parse_records(input);
-  if (log_) {
-    for (const Record& r : records) log_->write(r.line);
-  }
+  const Records records = parse_records(input);
+  if (log_) log_->write(records.lines);
   std::lock_guard lock(delta_mutex_);
-  for (const Record& r : records) {
-    if (r.series) delta_.add_record(*r.series, r.status, r.latency_ms);
-  }
-  return accepted(records.size());
+  for (const Sample& s : records.samples) delta_.add_record(s.series, s.status, s.latency_ms);
+  return accepted(records.count);
 }
 
 std::string TelemetryPlugin::metric(std::string_view input) {

@@ -21,9 +21,9 @@ using Clock = std::chrono::steady_clock;
 struct Runner::Run {
   TaskSpec spec;  // ids filled in
   std::string run_id;
-  std::string digest;
-  std::string created_at;
-  std::string key_id;  // "module\0key" when the task has an idempotency key
+  std::string digest;      // only with a store or an idempotency key (nothing else reads it)
+  std::string created_at;  // only with a store
+  std::string key_id;      // "module\0key" when the task has an idempotency key
   RetryPolicy retry;
   std::chrono::milliseconds timeout{0};
   TaskStatus status = TaskStatus::pending;
@@ -43,7 +43,7 @@ struct Runner::Attempt {
   std::shared_ptr<PluginInstance> instance;
   std::atomic<bool> resolved{false};  // first of worker/deadline to set it finishes the attempt
   Clock::time_point started;
-  std::string started_at;
+  std::string started_at;  // only with a store
   TimerQueue::Id deadline_timer = 0;
 };
 
@@ -128,7 +128,7 @@ void Runner::shutdown() {
   {
     std::lock_guard lock(mutex_);
     ready_.clear();
-    for (auto& [id, run] : active_) left.push_back(run);
+    left.assign(active_.begin(), active_.end());
   }
   for (auto& run : left) {
     std::lock_guard lock(mutex_);
@@ -165,13 +165,15 @@ std::shared_ptr<Runner::Run> Runner::make_run(TaskSpec spec) {
 
   auto run = std::make_shared<Run>();
   run->run_id = new_time_ordered_id("run");
-  // The digest covers what the task does: the same key with another input is a conflict.
-  // With a key the input is canonicalised first, so formatting differences do not conflict.
-  std::string canonical =
-      spec.idempotency_key.empty() ? spec.input_json : json::parse(spec.input_json).dump();
-  run->digest = sha256_hex(spec.module + '\n' + spec.action + '\n' + canonical + '\n' +
-                           (spec.dry_run ? "dry" : "wet"));
-  run->created_at = iso8601_now();
+  if (store_ != nullptr || !spec.idempotency_key.empty()) {
+    // The digest covers what the task does: the same key with another input is a conflict.
+    // With a key the input is canonicalised first, so formatting differences do not conflict.
+    std::string canonical =
+        spec.idempotency_key.empty() ? spec.input_json : json::parse(spec.input_json).dump();
+    run->digest = sha256_hex(spec.module + '\n' + spec.action + '\n' + canonical + '\n' +
+                             (spec.dry_run ? "dry" : "wet"));
+  }
+  if (store_ != nullptr) run->created_at = iso8601_now();
   run->retry = options_.default_retry;
   run->timeout = options_.default_timeout;
   if (auto defaults = options_.module_defaults.find(spec.module);
@@ -332,22 +334,29 @@ std::vector<Submission> Runner::submit_batch(std::vector<TaskSpec> specs) {
     futures[i] = {run_id, ready_future(replay(run_id, runs[i]->spec.module))};
   }
 
-  for (size_t i : accepted) {
-    if (i == SIZE_MAX) continue;
-    const std::shared_ptr<Run>& run = runs[i];
-    {
-      std::lock_guard lock(mutex_);
-      active_[run->run_id] = run;
+  // The whole batch under one lock and with one wake-up, not one of each per run.
+  std::vector<std::shared_ptr<Run>> skipped;
+  size_t queued = 0;
+  {
+    std::lock_guard lock(mutex_);
+    for (size_t i : accepted) {
+      if (i == SIZE_MAX) continue;
+      active_.insert(runs[i]);
+      if (runs[i]->status == TaskStatus::skipped) {
+        skipped.push_back(runs[i]);
+      } else if (!stopping_) {  // else left recorded as it is; shutdown releases the waiter
+        ready_.push_back(runs[i]);
+        ++queued;
+      }
     }
-    if (run->status == TaskStatus::skipped) {
-      event(
-          *run, "skipped",
+  }
+  if (queued == 1) ready_cv_.notify_one();
+  if (queued > 1) ready_cv_.notify_all();
+  for (const std::shared_ptr<Run>& run : skipped) {
+    event(*run, "skipped",
           json{{"error_code", to_string(run->result.error_code)}, {"message", run->result.message}}
               .dump());
-      complete(run);
-    } else {
-      enqueue(run);
-    }
+    complete(run);
   }
   return futures;
 }
@@ -408,7 +417,7 @@ bool Runner::execute(const std::shared_ptr<Run>& run) {
   transition(run->status, TaskStatus::running);
   attempt->number = ++run->attempt;
   attempt->started = Clock::now();
-  attempt->started_at = iso8601_now();
+  if (store_ != nullptr) attempt->started_at = iso8601_now();
   if (!run->first_start) run->first_start = attempt->started;
 
   CallSpec spec;
@@ -526,7 +535,8 @@ void Runner::finish_attempt(const std::shared_ptr<Run>& run, const Attempt& atte
     if (output.is_object() && output.contains("key_fields")) {
       r.key_fields_json = output["key_fields"].dump();
     }
-    event(*run, "succeeded", json{{"latency_ms", attempt_ms}}.dump());
+    // Every task passes here: build the event's JSON only when a store records it.
+    if (store_ != nullptr) event(*run, "succeeded", json{{"latency_ms", attempt_ms}}.dump());
     complete(run);
     return;
   }
@@ -574,14 +584,14 @@ void Runner::complete(const std::shared_ptr<Run>& run) {
   // crash would leave running (and recovery would run again).
   auto resolve = [this, run] {
     std::lock_guard lock(mutex_);
-    active_.erase(run->run_id);
+    active_.erase(run);
     if (!run->key_id.empty()) {
       auto it = in_flight_keys_.find(run->key_id);
       if (it != in_flight_keys_.end() && it->second == run) in_flight_keys_.erase(it);
     }
     if (!run->completed) {
       run->completed = true;
-      run->promise.set_value(run->result);
+      run->promise.set_value(std::move(run->result));  // nothing reads it once completed
     }
   };
   if (store_ != nullptr) {
@@ -733,7 +743,7 @@ std::vector<Submission> Runner::recover() {
       {
         std::lock_guard lock(mutex_);
         if (!run->key_id.empty()) in_flight_keys_[run->key_id] = run;
-        active_[run->run_id] = run;
+        active_.insert(run);
       }
       futures.push_back({run->run_id, run->future});
       enqueue(run);

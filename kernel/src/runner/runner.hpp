@@ -15,6 +15,7 @@
 #include <random>
 #include <string>
 #include <thread>
+#include <unordered_set>
 #include <vector>
 
 #include "registry/module_registry.hpp"
@@ -148,7 +149,7 @@ class Runner {
   std::map<std::string, unsigned> running_per_module_;
   std::map<std::string, ModuleHealth> health_;
   std::map<std::string, std::shared_ptr<Run>> in_flight_keys_;  // "module\0key" -> run
-  std::map<std::string, std::shared_ptr<Run>> active_;          // run id -> not yet complete
+  std::unordered_set<std::shared_ptr<Run>> active_;             // not yet complete
   std::mt19937_64 rng_;
   std::vector<std::thread> threads_;
   bool stopping_ = false;
