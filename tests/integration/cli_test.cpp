@@ -134,26 +134,25 @@ TEST_CASE("plugins list shows the bundled plugins, as a table and as JSON") {
   Cli cli;
   Result r = cli({"plugins", "list"});
   CHECK(r.exit_code == 0);
-  CHECK(contains(r.out, "demo_v1"));
-  CHECK(contains(r.out, "demo_v2"));
-  CHECK(contains(r.out, "policy"));
-  CHECK(contains(r.out, "telemetry"));
-  CHECK(contains(r.out, "lineage"));
-  CHECK(contains(r.out, "5 plugin(s) loaded, 0 refused"));
+  for (const char* name :
+       {"demo_v1", "demo_v2", "lineage", "policy", "telemetry", "report_orchestrator_v1"}) {
+    CHECK(contains(r.out, name));
+  }
+  CHECK(contains(r.out, "8 plugin(s) loaded, 0 refused"));
 
   r = cli({"plugins", "list", "--json"});
   REQUIRE(r.exit_code == 0);
   json doc = json::parse(r.out);
-  REQUIRE(doc["plugins"].size() == 5);
-  CHECK(doc["plugins"][0]["name"] == "demo_v1");
-  CHECK(doc["plugins"][2]["name"] == "lineage");
-  CHECK(doc["plugins"][2]["kind"] == "lineage");
-  CHECK(doc["plugins"][3]["name"] == "policy");
-  CHECK(doc["plugins"][3]["kind"] == "policy");
-  CHECK(doc["plugins"][4]["name"] == "telemetry");
-  CHECK(doc["plugins"][4]["kind"] == "telemetry");
-  CHECK(doc["plugins"][0]["impl"] == "v1");
-  CHECK(doc["plugins"][1]["modules"] == json::array({"demo"}));
+  REQUIRE(doc["plugins"].size() == 8);
+  std::map<std::string, json> by_name;
+  for (const json& p : doc["plugins"]) by_name[p["name"].get<std::string>()] = p;
+  CHECK(doc["plugins"][0]["name"] == "demo_v1");  // sorted by name
+  CHECK(by_name["lineage"]["kind"] == "lineage");
+  CHECK(by_name["policy"]["kind"] == "policy");
+  CHECK(by_name["telemetry"]["kind"] == "telemetry");
+  CHECK(by_name["demo_v1"]["impl"] == "v1");
+  CHECK(by_name["demo_v2"]["modules"] == json::array({"demo"}));
+  CHECK(by_name["report_orchestrator_v1"]["modules"] == json::array({"report_orchestrator"}));
   CHECK(doc["refused"].empty());
 }
 
@@ -162,7 +161,7 @@ TEST_CASE("every bad plugin is refused with one line naming the file and why, th
   Result r = cli({"--plugin-dir", kPlugins, "--plugin-dir", kBad, "plugins", "list", "--json"});
   REQUIRE(r.exit_code == 0);
   json doc = json::parse(r.out);
-  CHECK(doc["plugins"].size() == 5);  // demo_v1, demo_v2, lineage, policy, telemetry still load
+  CHECK(doc["plugins"].size() == 8);  // the bundled plugins still load
   std::map<std::string, std::string> refused;
   for (const auto& item : doc["refused"]) {
     refused[fs::path(item["file"].get<std::string>()).stem().string()] = item["reason"];

@@ -56,7 +56,8 @@ TEST_CASE("preflight passes on the repository's configuration for dev, staging a
   CHECK(j["problems"].empty());
   CHECK(j["checked"]["env"] == "dev");
   CHECK(j["checked"]["files"].get<int>() >= 5);
-  CHECK(j["checked"]["modules"] == json::array({"demo"}));
+  CHECK(j["checked"]["modules"] == json::array({"demo", "report_orchestrator",
+                                                "report_remediation_runner", "report_scheduler"}));
 }
 
 TEST_CASE("preflight reports every problem of a broken configuration in one run, located") {

@@ -77,8 +77,8 @@ TEST_CASE("reports v1: published where policy allows; lineage reaches tables, ru
   CHECK(l["inputs"][0]["facets"]["sql"]["query"].get<std::string>().find("FROM task_runs") !=
         std::string::npos);
   CHECK(l["rule_version"]["rule_version"] == r["output"]["rule_version"]);
-  const fs::path script = fs::path(AGENTSYS_TEST_SOURCE_DIR) /
-                          "examples/legacy/scripts/report_orchestrator.py";
+  const fs::path script =
+      fs::path(AGENTSYS_TEST_SOURCE_DIR) / "examples/legacy/scripts/report_orchestrator.py";
   CHECK(l["code_version"]["sha256"] == agentsys::sha256_hex(slurp(script)));
 
   // Production asks for an approval before publishing: the report is made, not published.
@@ -93,19 +93,19 @@ TEST_CASE("reports v1: published where policy allows; lineage reaches tables, ru
 TEST_CASE("reports v1: bad input is one clear line; a dry run runs nothing") {
   ReportsCli t;
   for (const char* month : {"202613", "2026-02"}) {
-    Result r = t.cli({"run", "report_orchestrator", "--report", "ops_monthly", "--target-month",
-                      month});
+    Result r =
+        t.cli({"run", "report_orchestrator", "--report", "ops_monthly", "--target-month", month});
     CHECK(r.exit_code == 1);
     CHECK(count_lines(r.err) == 1);
     CHECK(contains(r.err, "invalid_input"));
     CHECK(contains(r.err, "--target-month expects YYYYMM"));
   }
-  Result unknown = t.cli({"run", "report_orchestrator", "--report", "nope", "--target-month",
-                          "202602"});
+  Result unknown =
+      t.cli({"run", "report_orchestrator", "--report", "nope", "--target-month", "202602"});
   CHECK(contains(unknown.err, "unknown report 'nope'"));
 
-  json dry = t.run({"report_orchestrator", "--report", "ops_monthly", "--target-month", "202602",
-                    "--dry-run"});
+  json dry = t.run(
+      {"report_orchestrator", "--report", "ops_monthly", "--target-month", "202602", "--dry-run"});
   CHECK(dry["output"]["dry_run"] == true);
   CHECK_FALSE(fs::exists(t.cli.dir() / "var/output/v1/ops_monthly_202602.csv"));
 }

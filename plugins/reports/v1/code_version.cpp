@@ -28,15 +28,15 @@ std::string sha256_hex(std::string_view data) {
 
 json code_version(const Host& host, const Call& call, const std::string& script_path,
                   const std::string& scripts_dir) {
-  json file = json::parse(host.request(Service::read_file, call,
-                                       json{{"path", script_path}}.dump()));
+  json file =
+      json::parse(host.request(Service::read_file, call, json{{"path", script_path}}.dump()));
   json out{{"path", file.value("path", script_path)},
            {"sha256", sha256_hex(file.value("content", ""))},
            {"git_commit", nullptr}};
   try {
-    json r = json::parse(host.request(
-        Service::run_command, call,
-        json{{"argv", {"git", "rev-parse", "HEAD"}}, {"cwd", scripts_dir}}.dump()));
+    json r = json::parse(
+        host.request(Service::run_command, call,
+                     json{{"argv", {"git", "rev-parse", "HEAD"}}, {"cwd", scripts_dir}}.dump()));
     std::string commit = r.value("stdout", "");
     while (!commit.empty() && (commit.back() == '\n' || commit.back() == '\r')) commit.pop_back();
     if (r.value("exit_code", 1) == 0 && commit.size() == 40) out["git_commit"] = commit;

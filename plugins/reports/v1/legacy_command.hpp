@@ -30,9 +30,10 @@ struct LegacyConfig {
 /// What a script printed and how it ended.
 struct LegacyOutcome {
   int exit_code = 0;
-  nlohmann::json summary = nlohmann::json::object();  ///< the last JSON line on stdout ({} when none)
+  nlohmann::json summary =
+      nlohmann::json::object();  ///< the last JSON line on stdout ({} when none)
   bool dry_run = false;  ///< the host did not run it (dry run): summary is {"would_run": argv}
-  std::string error;       ///< the script's last stderr line
+  std::string error;     ///< the script's last stderr line
 };
 
 /// Runs `python SCRIPT args...`; throws agentsys::Error for a host refusal (policy, timeout).

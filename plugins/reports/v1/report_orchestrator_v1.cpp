@@ -67,9 +67,10 @@ class ReportOrchestratorV1 {
       outputs[path.substr(path.rfind('.') + 1)] = path;
       output_files.push_back(path);
     }
-    if (!outputs.contains("csv")) throw Error(AS_ERR_INTERNAL, "report_orchestrator.py wrote no CSV");
-    json csv = json::parse(host_.request(Service::read_file, call,
-                                         json{{"path", outputs["csv"]}}.dump()));
+    if (!outputs.contains("csv"))
+      throw Error(AS_ERR_INTERNAL, "report_orchestrator.py wrote no CSV");
+    json csv =
+        json::parse(host_.request(Service::read_file, call, json{{"path", outputs["csv"]}}.dump()));
     json table = parse_csv(csv.value("content", ""));
     const json definition = config_.reports.value(report, json::object());
 
@@ -95,7 +96,8 @@ class ReportOrchestratorV1 {
   json publish(const Call& call, const std::string& report, const std::string& month,
                const json& files) {
     if (config_.publish_dir.empty()) {
-      return {{"files", json::array()}, {"decision", {{"decision", "skipped"}, {"reason", "no publish_dir"}}}};
+      return {{"files", json::array()},
+              {"decision", {{"decision", "skipped"}, {"reason", "no publish_dir"}}}};
     }
     json decision = json::parse(host_.request(
         Service::policy_check, call,
@@ -105,11 +107,13 @@ class ReportOrchestratorV1 {
       for (const json& f : files) {
         std::string path = f.get<std::string>();
         std::string ext = path.substr(path.rfind('.'));
-        json content = json::parse(host_.request(Service::read_file, call, json{{"path", path}}.dump()));
-        json written = json::parse(host_.request(
-            Service::write_file, call,
-            json{{"path", config_.publish_dir + "/" + month + "/" + report + ext},
-                 {"content", content.value("content", "")}}.dump()));
+        json content =
+            json::parse(host_.request(Service::read_file, call, json{{"path", path}}.dump()));
+        json written = json::parse(
+            host_.request(Service::write_file, call,
+                          json{{"path", config_.publish_dir + "/" + month + "/" + report + ext},
+                               {"content", content.value("content", "")}}
+                              .dump()));
         done.push_back(written.value("path", written.value("would_write", "")));
       }
     }
@@ -126,8 +130,8 @@ class ReportOrchestratorV1 {
     for (const json& q : definition.value("queries", json::array())) {
       const std::string sql = q.value("sql", "");
       // The policy's parser names the tables a query reads.
-      json decision = json::parse(host_.request(
-          Service::policy_check, call, json{{"kind", "sql"}, {"sql", sql}}.dump()));
+      json decision = json::parse(
+          host_.request(Service::policy_check, call, json{{"kind", "sql"}, {"sql", sql}}.dump()));
       for (const json& t : decision.value("tables", json::array())) {
         inputs.push_back({{"namespace", "sqlite://" + config_.database},
                           {"name", t},
@@ -136,7 +140,8 @@ class ReportOrchestratorV1 {
     }
     json outputs = json::array();
     for (const json& f : output_files) outputs.push_back({{"namespace", "file"}, {"name", f}});
-    for (const json& f : result["published"]) outputs.push_back({{"namespace", "file"}, {"name", f}});
+    for (const json& f : result["published"])
+      outputs.push_back({{"namespace", "file"}, {"name", f}});
     return {{"job", "report." + report},
             {"inputs", inputs},
             {"outputs", outputs},

@@ -26,8 +26,8 @@ class ReportRemediationRunnerV1 {
     }
     json in = json::parse(call.input(), nullptr, false);
     if (!in.is_object()) throw Error(AS_ERR_INVALID_INPUT, "input: not a JSON object");
-    std::vector<std::string> args{"--out-dir", config_.out_dir, "--db", config_.database,
-                                  "--config-dir", config_.config_dir};
+    std::vector<std::string> args{"--out-dir",      config_.out_dir, "--db",
+                                  config_.database, "--config-dir",  config_.config_dir};
     for (const auto& [key, option] :
          {std::pair{"report", "--report"}, std::pair{"target_month", "--target-month"},
           std::pair{"max_attempts", "--max-attempts"}}) {

@@ -61,5 +61,5 @@ class ReportSchedulerV1 {
 AS_PLUGIN_ENTRY(agentsys::reports::v1::ReportSchedulerV1, .name = "report_scheduler_v1",
                 .version = "1.0.0",
                 .description = "V1 wrapper: the legacy report_scheduler.py, under policy",
-                .kind = AS_PLUGIN_KIND_DOMAIN, .impl = AS_IMPL_V1,
-                .modules = {"report_scheduler"}, .thread_safe = true)
+                .kind = AS_PLUGIN_KIND_DOMAIN, .impl = AS_IMPL_V1, .modules = {"report_scheduler"},
+                .thread_safe = true)
