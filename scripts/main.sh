@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
-# The main job: install what is missing, build, load the bundled plugins and run the demo
-# module through its V1 and its V2 plugin, printing what ran.
+# The main job: install what is missing, build, load the bundled plugins, run the demo module
+# through its V1 and its V2 plugin, then the reports chain on the bundled sample: generate the
+# operations database, run the report scheduler for 202602 and trace a published report back
+# to its inputs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if [[ "${1:-}" == "-h" || "${1:-}" == "--help" ]]; then
-  echo "Usage: bash scripts/main.sh   (installs dependencies, builds, runs the demo; state in var/main)"
+  echo "Usage: bash scripts/main.sh   (installs dependencies, builds, runs the demo and the reports; state in var/main, outputs in var/output)"
   exit 0
 fi
 
@@ -22,3 +24,11 @@ step "Run a task through V1" "$agentsys" --state-dir "$state" run demo --input '
 step "Route the demo module to its V2 plugin" "$agentsys" --state-dir "$state" module set demo --mode v2
 step "Run the same task through V2" "$agentsys" --state-dir "$state" run demo --input '{"message":"hello from the main job"}'
 step "Modules and their routing" "$agentsys" --state-dir "$state" module list
+
+# The reports chain on the bundled sample (docs/reports.md).
+if [[ ! -f var/sample/ops.db ]]; then
+  step "Generate the sample operations database" "$agentsys" sample generate --db var/sample/ops.db
+fi
+step "Run every report due for 202602" "$agentsys" --state-dir "$state" run report_scheduler --target-month 202602
+step "Run one report and publish it" "$agentsys" --state-dir "$state" run report_orchestrator --report ops_monthly --target-month 202602
+step "Where the published report came from" "$agentsys" --state-dir "$state" lineage show var/output/reports/202602/ops_monthly.csv
