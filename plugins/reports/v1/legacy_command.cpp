@@ -75,6 +75,16 @@ LegacyOutcome run_script(const Host& host, const Call& call, const LegacyConfig&
   return out;
 }
 
+json run_input(const Call& call, std::string_view module) {
+  if (call.action() != "run") {
+    throw Error(AS_ERR_UNSUPPORTED, "unknown action '" + std::string(call.action()) +
+                                        "': " + std::string(module) + " serves 'run'");
+  }
+  json in = json::parse(call.input(), nullptr, false);
+  if (!in.is_object()) throw Error(AS_ERR_INVALID_INPUT, "input: not a JSON object");
+  return in;
+}
+
 void fail_with(const LegacyOutcome& outcome, std::string_view script) {
   std::string message = std::string(script) + " exited " + std::to_string(outcome.exit_code) +
                         (outcome.error.empty() ? std::string() : ": " + outcome.error);

@@ -40,6 +40,10 @@ struct LegacyOutcome {
 LegacyOutcome run_script(const Host& host, const Call& call, const LegacyConfig& config,
                          std::string_view script, const std::vector<std::string>& args);
 
+/// The input of a call to action "run" of `module` (a JSON object); throws AS_ERR_UNSUPPORTED
+/// for another action and AS_ERR_INVALID_INPUT for an input that is not an object.
+nlohmann::json run_input(const Call& call, std::string_view module);
+
 /// Maps a script's failure to a status: exit 2 (bad input) -> AS_ERR_INVALID_INPUT, else
 /// AS_ERR_INTERNAL, with the script's own message.
 [[noreturn]] void fail_with(const LegacyOutcome& outcome, std::string_view script);

@@ -41,12 +41,7 @@ class ReportOrchestratorV1 {
       : host_(host), config_(LegacyConfig::parse(config)) {}
 
   std::string invoke(const Call& call) {
-    if (call.action() != "run") {
-      throw Error(AS_ERR_UNSUPPORTED, "unknown action '" + std::string(call.action()) +
-                                          "': report_orchestrator serves 'run'");
-    }
-    json in = json::parse(call.input(), nullptr, false);
-    if (!in.is_object()) throw Error(AS_ERR_INVALID_INPUT, "input: not a JSON object");
+    json in = run_input(call, "report_orchestrator");
     const std::string report = field(in, "report");
     const std::string month = field(in, "target_month");
     LegacyOutcome run =

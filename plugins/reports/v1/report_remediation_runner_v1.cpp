@@ -20,12 +20,7 @@ class ReportRemediationRunnerV1 {
       : host_(host), config_(LegacyConfig::parse(config)) {}
 
   std::string invoke(const Call& call) {
-    if (call.action() != "run") {
-      throw Error(AS_ERR_UNSUPPORTED, "unknown action '" + std::string(call.action()) +
-                                          "': report_remediation_runner serves 'run'");
-    }
-    json in = json::parse(call.input(), nullptr, false);
-    if (!in.is_object()) throw Error(AS_ERR_INVALID_INPUT, "input: not a JSON object");
+    json in = run_input(call, "report_remediation_runner");
     std::vector<std::string> args{"--out-dir",      config_.out_dir, "--db",
                                   config_.database, "--config-dir",  config_.config_dir};
     for (const auto& [key, option] :

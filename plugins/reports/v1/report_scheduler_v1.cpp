@@ -22,12 +22,8 @@ class ReportSchedulerV1 {
       : host_(host), config_(LegacyConfig::parse(config)) {}
 
   std::string invoke(const Call& call) {
-    if (call.action() != "run") {
-      throw Error(AS_ERR_UNSUPPORTED, "unknown action '" + std::string(call.action()) +
-                                          "': report_scheduler serves 'run'");
-    }
-    json in = json::parse(call.input(), nullptr, false);
-    if (!in.is_object() || !in.value("target_month", json()).is_string()) {
+    json in = run_input(call, "report_scheduler");
+    if (!in.value("target_month", json()).is_string()) {
       throw Error(AS_ERR_INVALID_INPUT,
                   "input: 'target_month' (YYYYMM) is required: the V1 scheduler only backfills");
     }
