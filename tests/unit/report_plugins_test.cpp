@@ -9,6 +9,8 @@
 
 #include "config/report_version.hpp"
 #include "config/toml_to_json.hpp"
+#include "plugin/plugin_library.hpp"
+#include "policy/policy_gate.hpp"
 #include "runner/runner.hpp"
 #include "store/sqlite.hpp"
 #include "test_support.hpp"
@@ -64,18 +66,57 @@ void write_ops_db(const fs::path& db) {
   )");
 }
 
-/// The report plugins behind a runner, with the base policy and a database named "ops".
+/// Host services decided by the shipped base policy plus an environment layer
+/// (config/policy/ENV.toml), as a configured kernel's are.
+class LayeredSink final : public HostSink {
+ public:
+  void log(std::string_view, const CallFrame*, as_log_level, std::string_view) override {}
+  void metric(std::string_view, const CallFrame*, std::string_view, double,
+              std::string_view) override {}
+  HostServices* services() override { return services_.get(); }
+
+  void enable(ModuleRegistry& registry, const fs::path& state_dir, RunStore* log,
+              HostEnvironment env, const std::string& layer) {
+    LoadResult policy = PluginLibrary::load(bundled("policy"));
+    REQUIRE_MESSAGE(policy, policy.error);
+    REQUIRE(registry.install(policy.library, ModuleRegistry::Install::add).empty());
+    json layers = json::array();
+    for (const std::string& name : {std::string("base"), layer}) {
+      auto doc = config::parse_toml_file(kSourceDir / "config/policy" / (name + ".toml"), name);
+      REQUIRE_MESSAGE(doc.ok, doc.error.message);
+      layers.push_back({{"name", name}, {"source", name + ".toml"}, {"document", doc.document}});
+    }
+    env.state_dir = fs::canonical(state_dir);
+    env.output_dir = env.state_dir / "output";
+    json config{{"env", layer},
+                {"vars",
+                 {{"state_dir", env.state_dir.string()},
+                  {"output_dir", env.output_dir.string()},
+                  {"config_dir", (kSourceDir / "config").string()},
+                  {"repo_root", kSourceDir.string()}}},
+                {"layers", layers}};
+    gate_ = std::make_unique<PolicyGate>(registry, log, config);
+    services_ = std::make_unique<HostServices>(*gate_, std::move(env));
+  }
+
+ private:
+  std::unique_ptr<PolicyGate> gate_;
+  std::unique_ptr<HostServices> services_;
+};
+
+/// The report plugins behind a runner, with the base policy (and an environment layer) and a
+/// database named "ops".
 struct Reports {
   TempDir dir;
   fs::path state = fs::canonical(dir.path());
   fs::path db = state / "ops.db";
   fs::path publish_dir = state / "output" / "reports";
-  PolicedSink sink;
+  LayeredSink sink;
   ModuleRegistry registry{sink};
   std::unique_ptr<RunStore> store;
   std::unique_ptr<Runner> runner;
 
-  explicit Reports(int catch_up_months = 3) {
+  explicit Reports(int catch_up_months = 3, const std::string& env_layer = "dev") {
     write_ops_db(db);
     const json reports = shipped_reports();
     json orchestrator{{"reports", reports},
@@ -94,7 +135,7 @@ struct Reports {
     store = std::make_unique<RunStore>(state, Durability::normal);
     HostEnvironment env;
     env.databases["ops"] = db;
-    sink.enable(registry, state, store.get(), env);
+    sink.enable(registry, state, store.get(), env, env_layer);
     RunnerOptions o;
     o.workers = 2;
     o.default_retry.maximum_attempts = 1;
@@ -183,6 +224,19 @@ TEST_CASE("report_orchestrator_v2: ops_monthly end to end, with publish and line
   CHECK(lineage["outputs"][0] == json{{"namespace", "file"}, {"name", csv.string()}});
   CHECK(lineage["run_facets"]["agentsys_rule_version"] ==
         json{{"rule_version", version}, {"definition", "config/reports/ops_monthly.toml"}});
+}
+
+TEST_CASE("report_orchestrator_v2: where publishing needs an approval, nothing is published") {
+  Reports h(3, "prod");  // prod: high-risk actions such as publish need an approval
+  RunResult r = h.report({{"report", "ops_monthly"}, {"target_month", "202602"}});
+  REQUIRE_MESSAGE(r.ok(), r.message);
+  json out = json::parse(r.output_json);
+  CHECK(out["publish"]["decision"] == "needs_approval");
+  CHECK(out["publish"]["rule"].is_string());
+  CHECK(out["published"].empty());
+  CHECK_FALSE(fs::exists(h.publish_dir));
+  CHECK(fs::exists(h.run_dir(r.run_id) / "ops_monthly_202602.csv"));  // the run's own copy
+  CHECK(out["lineage"]["outputs"].size() == 3);
 }
 
 TEST_CASE("report_orchestrator_v2: tenant_cost (two queries, change_pct) and skill_usage (NULLs)") {
