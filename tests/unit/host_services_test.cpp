@@ -184,6 +184,13 @@ TEST_CASE("host: an allowed SELECT returns rows with bound parameters") {
   CHECK(out["columns"] == json{"tenant_id", "n", "total"});
   CHECK(out["rows"] == json{{"t1", 1, 20}, {"t2", 1, 30}});
   CHECK(out["tables"] == json{"main.task_runs"});
+  // A REAL stays a real in the response, even when it has no fractional part.
+  r = h.ask("run_sql", {{"database", "ops"},
+                        {"sql",
+                         "SELECT CAST(latency_ms AS REAL) AS x FROM "
+                         "task_runs WHERE run_id = 'a'"}});
+  REQUIRE_MESSAGE(r.ok(), r.message);
+  CHECK(json::parse(r.output_json)["rows"][0][0].is_number_float());
   // A parameter without a value is an error, not a silent NULL.
   r = h.ask("run_sql", {{"database", "ops"}, {"sql", "SELECT * FROM task_runs WHERE run_id = $1"}});
   CHECK(r.error_code == ErrorCode::invalid_input);

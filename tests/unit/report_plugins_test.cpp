@@ -246,12 +246,11 @@ TEST_CASE("report_orchestrator_v2: tenant_cost (two queries, change_pct) and ski
   REQUIRE_MESSAGE(r.ok(), r.message);
   // t1: 0.5 + 0.25 + 0 + 0.125 + 0.125 this month, 1.0 in January; t2: nothing in January
   // (change undefined); t3: idle this month, 0.5 in January (-100 %).
-  // t1's January cost is the REAL 1.0 of one row, which run_sql's JSON spells 1 (the host
-  // writes doubles in their shortest form), so the sum is the integer 1: same value, no
-  // decimals. A group with any fractional cost sums as a float.
+  // t1's January cost is the REAL 1.0 of one row: run_sql keeps it a real ("1.0"), so the sum
+  // renders with decimals; an empty sum is the integer 0.
   CHECK(slurp(h.run_dir(r.run_id) / "tenant_cost_202602.csv") ==
         "tenant_id,tenant_name,cost_this_month,cost_prev_month,mom_change_pct\n"
-        "t1,Acme,1.0000,1,0.0000\n"
+        "t1,Acme,1.0000,1.0000,0.0000\n"
         "t2,\"Beta, Inc.\",1.2500,0,\n"
         "t3,Gamma,0,0.5000,-100.0000\n");
   json out = json::parse(r.output_json);

@@ -101,10 +101,14 @@ void append_column(std::string& out, sqlite3_stmt* stmt, int i) {
     case SQLITE_INTEGER: out += std::to_string(sqlite3_column_int64(stmt, i)); break;
     case SQLITE_FLOAT: {
       double v = sqlite3_column_double(stmt, i);
-      if (std::isfinite(v))
-        fmt::format_to(std::back_inserter(out), "{}", v);
-      else
+      if (!std::isfinite(v)) {
         out += "null";  // JSON has no infinity or NaN
+        break;
+      }
+      const size_t start = out.size();
+      fmt::format_to(std::back_inserter(out), "{}", v);
+      // A REAL stays a real: "1" would read back as an integer.
+      if (out.find_first_of(".eE", start) == std::string::npos) out += ".0";
       break;
     }
     default: {
