@@ -2,7 +2,8 @@
 // policy's SQL parse, SQLite on a read-only connection), the response JSON, the transform
 // (grouping, nearest-rank percentiles), the renderers and host write_file (policy, fsync,
 // rename) of the CSV, Markdown and JSON outputs, through the real plugin ABI and the runner.
-// One iteration = one ops_monthly run for 202602 (publish off).
+// One iteration = one ops_monthly run for 202602 (publish off). BM_ReportOpsMonthly100kLegacyV1
+// runs the legacy V1 script on the same database in the same process run, for the ratio.
 #include <benchmark/benchmark.h>
 #include <stdlib.h>
 
@@ -16,6 +17,7 @@
 #include "host/host_services.hpp"
 #include "plugin/plugin_library.hpp"
 #include "policy/policy_gate.hpp"
+#include "process/subprocess.hpp"
 #include "registry/module_registry.hpp"
 #include "runner/runner.hpp"
 #include "sample_data/sample_data.hpp"
@@ -54,6 +56,7 @@ class ReportEnv {
   }
   [[nodiscard]] const std::string& error() const { return error_; }
   Runner& runner() { return *runner_; }
+  [[nodiscard]] const fs::path& dir() const { return dir_; }
 
  private:
   ReportEnv() {
@@ -146,6 +149,39 @@ void BM_ReportOpsMonthly100k(benchmark::State& state) {
       static_cast<double>(state.iterations()) * 100'000, benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_ReportOpsMonthly100k)->Unit(benchmark::kMillisecond)->UseRealTime();
+
+/// The same report on the same database by the legacy V1 script (python3, as the V1 wrapper runs
+/// it), so that V2 and V1 are measured in one run. Wall time: the work is in the child.
+void BM_ReportOpsMonthly100kLegacyV1(benchmark::State& state) {
+  ReportEnv& env = ReportEnv::instance();
+  if (!env.error().empty()) {
+    fail(state, env.error());
+    return;
+  }
+  const fs::path src = AGENTSYS_TEST_SOURCE_DIR;
+  SubprocessSpec spec;
+  spec.argv = {"python3",        (src / "examples/legacy/scripts/report_orchestrator.py").string(),
+               "--report",       "ops_monthly",
+               "--target-month", "202602",
+               "--db",           (env.dir() / "ops.db").string(),
+               "--out-dir",      (env.dir() / "v1").string(),
+               "--config-dir",   (src / "config").string()};
+  spec.env = {{"PATH", "/usr/local/bin:/usr/bin:/bin"},
+              {"LANG", "C.UTF-8"},
+              {"PYTHONDONTWRITEBYTECODE", "1"}};
+  for (auto _ : state) {
+    SubprocessResult r = run_subprocess(spec);
+    if (r.exit_code != 0) {
+      fail(state,
+           "report_orchestrator.py exited " + std::to_string(r.exit_code) + ": " + r.stderr_data);
+      return;
+    }
+  }
+  state.counters["rows"] = 100'000;
+  state.counters["rows_per_s"] = benchmark::Counter(
+      static_cast<double>(state.iterations()) * 100'000, benchmark::Counter::kIsRate);
+}
+BENCHMARK(BM_ReportOpsMonthly100kLegacyV1)->Unit(benchmark::kMillisecond)->UseRealTime();
 
 }  // namespace
 }  // namespace agentsys::bench
