@@ -1,33 +1,33 @@
+// GCC 12 warns about std::function members of std::regex's NFA states being used
+// uninitialised when building with the sanitizers (a known false positive).
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
+
 #include "pattern.hpp"
 
-#include <re2/re2.h>
+#include <regex>
 
 namespace agentsys::policy {
 
 struct CompiledRegex {
-  explicit CompiledRegex(const std::string& pattern) : regex(pattern, options()) {}
-  static RE2::Options options() {
-    RE2::Options o;
-    o.set_log_errors(false);  // errors are reported, with the rule, by compile()
-    return o;
-  }
-  RE2 regex;
+  std::regex regex;
 };
 
 namespace {
 
-/// Names the common causes in the words operators know.
-std::string regex_message(const RE2& re) {
-  switch (re.error_code()) {
-    case RE2::ErrorMissingParen:
-    case RE2::ErrorUnexpectedParen: return "missing )";
-    case RE2::ErrorMissingBracket: return "missing ]";
-    case RE2::ErrorRepeatSize: return "bad {} repetition";
-    case RE2::ErrorRepeatArgument:
-    case RE2::ErrorRepeatOp: return "nothing to repeat";
-    case RE2::ErrorBadEscape: return "bad escape";
-    case RE2::ErrorBadCharRange: return "bad character range";
-    default: return re.error();
+constexpr auto kFlags = std::regex::ECMAScript;
+
+/// libstdc++ messages are terse; name the common causes.
+std::string regex_message(const std::regex_error& e) {
+  switch (e.code()) {
+    case std::regex_constants::error_paren: return "missing )";
+    case std::regex_constants::error_brack: return "missing ]";
+    case std::regex_constants::error_brace: return "bad {} repetition";
+    case std::regex_constants::error_badrepeat: return "nothing to repeat";
+    case std::regex_constants::error_escape: return "bad escape";
+    case std::regex_constants::error_range: return "bad character range";
+    default: return e.what();
   }
 }
 
@@ -47,28 +47,32 @@ std::optional<Pattern> Pattern::compile(const TemplateField& field, const Vars& 
     error = "placeholder '${" + missing + "}' names a list and cannot be used in a pattern";
     return std::nullopt;
   }
-  auto re = std::make_shared<const CompiledRegex>(*text);
-  if (!re->regex.ok()) {
-    error = "invalid regex '" + p.source_ + "': " + regex_message(re->regex);
+  try {
+    std::regex re(*text, kFlags);
+    if (now) {
+      p.regex_ = std::make_shared<const CompiledRegex>(CompiledRegex{std::move(re)});
+    } else {
+      p.dynamic_ = field.value;
+    }
+  } catch (const std::regex_error& e) {
+    error = "invalid regex '" + p.source_ + "': " + regex_message(e);
     return std::nullopt;
-  }
-  if (now) {
-    p.regex_ = std::move(re);
-  } else {
-    p.dynamic_ = field.value;
   }
   return p;
 }
 
 bool Pattern::matches(std::string_view text, const VarScope& scope) const {
-  if (regex_) return RE2::FullMatch(text, regex_->regex);
+  if (regex_) return std::regex_match(text.begin(), text.end(), regex_->regex);
   if (!dynamic_) return false;
   std::string missing;
   auto expanded = dynamic_->expand(scope, Escape::regex, missing);
   if (!expanded) return false;
-  const CompiledRegex re(*expanded);
-  // An escaped value cannot make the pattern invalid; fail closed anyway.
-  return re.regex.ok() && RE2::FullMatch(text, re.regex);
+  try {
+    const std::regex re(*expanded, kFlags);
+    return std::regex_match(text.begin(), text.end(), re);
+  } catch (const std::regex_error&) {
+    return false;  // cannot happen for escaped values; fail closed anyway
+  }
 }
 
 }  // namespace agentsys::policy

@@ -1,6 +1,5 @@
 #pragma once
-// An argument pattern: an RE2 regular expression (linear time, no backreferences or
-// lookaround) that must match the WHOLE argument.
+// An argument pattern: an ECMAScript regular expression that must match the WHOLE argument.
 // Placeholders are substituted regex-escaped (so a path with dots matches only itself). A
 // pattern whose placeholders are all fixed is compiled once; the others on each use.
 #include <memory>
@@ -13,7 +12,8 @@
 
 namespace agentsys::policy {
 
-/// RE2, kept out of the headers.
+/// std::regex, kept out of the headers: GCC 12 reports false -Wmaybe-uninitialized inside
+/// <regex> under the sanitizers, so only pattern.cpp includes it (with that warning off).
 struct CompiledRegex;
 
 class Pattern {
