@@ -2,10 +2,13 @@
 
 #include <spdlog/spdlog.h>
 
+#include <condition_variable>
+#include <mutex>
 #include <nlohmann/json.hpp>
 
 #include "host/call_frame.hpp"
 #include "plugin/plugin_paths.hpp"
+#include "task/ids.hpp"
 #include "util/time.hpp"
 
 namespace agentsys {
@@ -69,7 +72,9 @@ Kernel::Kernel(KernelOptions options) : options_(std::move(options)), registry_(
   for (const auto& [module, mode] : options_.default_modes) registry_.restore_mode(module, mode);
   std::error_code ec;
   if (fs::exists(StateStore::database_path(options_.state_dir), ec)) {
-    for (const auto& [module, mode] : state().module_modes()) registry_.restore_mode(module, mode);
+    for (const auto& [module, routing] : state().module_routing()) {
+      registry_.restore_routing(module, routing);
+    }
   }
   if (options_.host.state_dir.empty())
     options_.host.state_dir = fs::absolute(options_.state_dir, ec);
@@ -78,6 +83,7 @@ Kernel::Kernel(KernelOptions options) : options_(std::move(options)), registry_(
 }
 
 Kernel::~Kernel() {
+  stop_routing_watch();
   // Stop producing before the consumers go: runner, then telemetry, then the store.
   if (runner_) runner_->shutdown();
   runner_.reset();
@@ -174,6 +180,7 @@ Runner& Kernel::runner() {
     LineageBus* lineage_bus = &lineage();
     options_.runner.on_finished = [lineage_bus](const RunResult& r) { lineage_bus->finished(r); };
     runner_ = std::make_unique<Runner>(registry_, store, &bus, options_.runner);
+    start_routing_watch();
     if (services_) {
       Runner* runner = runner_.get();
       services_->set_submitter([runner](TaskSpec task) { return runner->submit(std::move(task)); });
@@ -184,15 +191,70 @@ Runner& Kernel::runner() {
 }
 
 std::string Kernel::set_module_mode(const std::string& module, ModuleMode mode) {
+  return set_module_routing(module, Routing{mode, 0, {}});
+}
+
+std::string Kernel::set_module_routing(const std::string& module, Routing routing,
+                                       std::string_view reason) {
   std::optional<ModuleBinding> before = registry_.binding(module);
-  std::string error = registry_.set_mode(module, mode);
+  if (!before) return registry_.set_routing(module, routing);  // the error, touching no state
+  if (routing.mode == ModuleMode::cutover && routing.salt.empty()) {
+    // Keep the module's salt for good: a new one would reshuffle every key's bucket.
+    auto persisted = state().module_routing();
+    auto it = persisted.find(module);
+    routing.salt = it != persisted.end() && !it->second.salt.empty() ? it->second.salt
+                                                                     : new_trace_id().substr(0, 16);
+  } else if (routing.mode != ModuleMode::cutover) {
+    routing.percent = 0;
+    auto persisted = state().module_routing();
+    if (auto it = persisted.find(module); it != persisted.end()) routing.salt = it->second.salt;
+  }
+  std::string error = registry_.set_routing(module, routing);
   if (!error.empty()) return error;
-  state().set_module_mode(module, mode);
-  json data{{"from", before ? std::string(to_string(before->mode())) : ""},
-            {"to", std::string(to_string(mode))}};
+  state().set_module_routing(module, routing);
+  json data{{"from", before ? before->routing().label() : ""},
+            {"to", routing.label()},
+            {"mode", std::string(to_string(routing.mode))},
+            {"percent", routing.percent}};
+  if (!reason.empty()) data["reason"] = reason;
   runs().append_event({0, iso8601_now(), "mode_changed", "", "", module, "", 0, data.dump()});
   runs().sync();
   return {};
+}
+
+void Kernel::start_routing_watch() {
+  std::error_code ec;
+  if (options_.read_only || !fs::exists(StateStore::database_path(options_.state_dir), ec)) return;
+  // Its own connection: the watcher reads while the CLI thread may use state().
+  std::shared_ptr<StateStore> store = StateStore::open(options_.state_dir, false);
+  std::string seen = store->routing_version();
+  routing_watch_ = std::jthread([this, store, seen](std::stop_token stop) mutable {
+    std::mutex m;
+    std::condition_variable_any cv;
+    while (!stop.stop_requested()) {
+      std::unique_lock lock(m);
+      cv.wait_for(lock, stop, kRoutingPollInterval, [] { return false; });
+      if (stop.stop_requested()) break;
+      try {
+        std::string now = store->routing_version();
+        if (now == seen) continue;
+        seen = std::move(now);
+        for (const auto& [module, routing] : store->module_routing()) {
+          registry_.restore_routing(module, routing);
+        }
+        spdlog::info("module routing changed by another process: applied");
+      } catch (const std::exception& e) {
+        spdlog::warn("module routing watch: {}", e.what());
+      }
+    }
+  });
+}
+
+void Kernel::stop_routing_watch() {
+  if (routing_watch_.joinable()) {
+    routing_watch_.request_stop();
+    routing_watch_.join();
+  }
 }
 
 }  // namespace agentsys

@@ -8,7 +8,9 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
+#include <stop_token>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "host/host_api.hpp"
@@ -113,6 +115,13 @@ class Kernel {
 
   /// Routes `module` to `mode` and persists it.
   std::string set_module_mode(const std::string& module, ModuleMode mode);
+  /// Routes `module` (a cutover keeps the module's salt, or gets one the first time), persists
+  /// it and records a `mode_changed` event (with `reason` when given).
+  std::string set_module_routing(const std::string& module, Routing routing,
+                                 std::string_view reason = {});
+
+  /// How often a running kernel looks for routing changed by another process.
+  static constexpr std::chrono::milliseconds kRoutingPollInterval{200};
 
  private:
   [[nodiscard]] std::string telemetry_config() const;
@@ -129,6 +138,10 @@ class Kernel {
   std::unique_ptr<HostServices> services_;
   std::unique_ptr<Runner> runner_;
   std::vector<Submission> recovered_;
+  std::jthread routing_watch_;  // applies `module set` from other processes while running
+
+  void start_routing_watch();
+  void stop_routing_watch();
 };
 
 }  // namespace agentsys

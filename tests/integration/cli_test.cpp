@@ -273,7 +273,13 @@ TEST_CASE("module set rejects bad modes and modules with exit 2, changing nothin
   Cli cli;
   Result r = cli({"module", "set", "demo", "--mode", "v3"});
   CHECK(r.exit_code == 2);
-  CHECK(r.err == "agentsys: error: module set: unknown mode 'v3': expected v1 or v2\n");
+  CHECK(r.err ==
+        "agentsys: error: module set: unknown mode 'v3': expected v1, v2, shadow or cutover\n");
+  CHECK(cli({"module", "set", "demo", "--mode", "cutover"}).err ==
+        "agentsys: error: module set: --mode cutover needs --percent N (0..100)\n");
+  CHECK(cli({"module", "set", "demo", "--mode", "cutover", "--percent", "101"}).err ==
+        "agentsys: error: module set: --percent must be 0..100, got 101\n");
+  CHECK(cli({"module", "set", "demo", "--mode", "v2", "--percent", "5"}).exit_code == 2);
   r = cli({"module", "set", "ghost", "--mode", "v2"});
   CHECK(r.exit_code == 2);
   CHECK(contains(r.err, "unknown module 'ghost'"));

@@ -6,23 +6,42 @@
 namespace fs = std::filesystem;
 using namespace agentsys;
 
-TEST_CASE("the state store creates, migrates and persists module modes") {
+TEST_CASE("the state store creates, migrates and persists module routing") {
   test::TempDir dir;
   fs::path state = dir.path() / "nested" / "var";
+  std::string version_before;
   {
     auto store = StateStore::open(state, true);
     CHECK(store->schema_version() == StateStore::latest_schema_version());
-    CHECK(store->module_modes().empty());
-    store->set_module_mode("demo", ModuleMode::v2);
-    store->set_module_mode("other", ModuleMode::v1);
-    store->set_module_mode("demo", ModuleMode::v1);
+    CHECK(store->module_routing().empty());
+    version_before = store->routing_version();
+    store->set_module_routing("demo", {ModuleMode::v2, 0, {}});
+    store->set_module_routing("other", {ModuleMode::cutover, 20, "salt1"});
+    store->set_module_routing("demo", {ModuleMode::shadow, 0, {}});
   }
   auto reopened = StateStore::open(state, false);
-  auto modes = reopened->module_modes();
-  CHECK(modes.size() == 2);
-  CHECK(modes.at("demo") == ModuleMode::v1);
-  CHECK(modes.at("other") == ModuleMode::v1);
+  auto routing = reopened->module_routing();
+  CHECK(routing.size() == 2);
+  CHECK(routing.at("demo").mode == ModuleMode::shadow);
+  CHECK(routing.at("other") == Routing{ModuleMode::cutover, 20, "salt1"});
+  CHECK(reopened->routing_version() != version_before);
+  std::string version = reopened->routing_version();
+  reopened->set_module_routing("other", {ModuleMode::cutover, 50, "salt1"});
+  CHECK(reopened->routing_version() != version);
   CHECK(fs::exists(StateStore::database_path(state)));
+}
+
+TEST_CASE("a version 3 database keeps its module modes when migrated to routing") {
+  test::TempDir dir;
+  {
+    sqlite::Database db(StateStore::database_path(dir.path()), true);
+    db.exec(
+        "CREATE TABLE module_modes (module TEXT PRIMARY KEY, mode TEXT NOT NULL, updated_at "
+        "TEXT NOT NULL DEFAULT 'x'); INSERT INTO module_modes(module, mode) VALUES ('demo', "
+        "'v2'); PRAGMA user_version = 1");
+  }
+  auto store = StateStore::open(dir.path(), false);
+  CHECK(store->module_routing().at("demo").mode == ModuleMode::v2);
 }
 
 TEST_CASE("a database from a newer agentsys is refused, not downgraded") {

@@ -28,6 +28,11 @@ inline std::filesystem::path bad(const std::string& name) {
 inline std::filesystem::path good(const std::string& name) {
   return kFixtureDir / "good" / (name + ".so");
 }
+/// Second implementations of fixture modules (behave_v1), kept apart from good/ so that
+/// tests loading that directory still route "behave" to V2.
+inline std::filesystem::path paired(const std::string& name) {
+  return kFixtureDir / "paired" / (name + ".so");
+}
 
 /// A fresh directory removed when the object goes out of scope.
 class TempDir {

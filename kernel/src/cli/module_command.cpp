@@ -44,7 +44,8 @@ int module_list(CommandContext& ctx) {
       doc.push_back(
           {{"module", b.module},
            {"mode", to_string(b.mode())},
-           {"mode_source", b.explicit_mode ? "set" : "default"},
+           {"percent", b.mode() == ModuleMode::cutover ? json(b.routing().percent) : json(nullptr)},
+           {"mode_source", b.explicit_routing ? "set" : "default"},
            {"paused", health[b.module].paused},
            {"paused_reason",
             health[b.module].paused ? json(health[b.module].paused_reason) : json(nullptr)},
@@ -59,7 +60,7 @@ int module_list(CommandContext& ctx) {
   for (const ModuleBinding& b : bindings) {
     const ModuleHealth& h = health[b.module];
     table.add({b.module,
-               fmt::format("{}{}", to_string(b.mode()), b.explicit_mode ? "" : " (default)"),
+               fmt::format("{}{}", b.routing().label(), b.explicit_routing ? "" : " (default)"),
                label(b.v1), label(b.v2),
                h.paused ? "paused: " + h.paused_reason
                         : fmt::format("active ({} consecutive failures)", h.consecutive_failures)});
@@ -71,25 +72,45 @@ int module_list(CommandContext& ctx) {
 int module_set(CommandContext& ctx) {
   std::string module;
   std::string mode_text;
+  int percent = -1;
+  std::string reason;
   po::options_description desc("Options");
   desc.add_options()("module", po::value<std::string>(&module), "the module id")(
-      "mode", po::value<std::string>(&mode_text), "v1 (legacy wrapper) or v2 (native plugin)");
+      "mode", po::value<std::string>(&mode_text),
+      "v1 (legacy wrapper), v2 (native plugin), shadow (V1 serves, V2 runs beside it and is "
+      "compared) or cutover (--percent of tasks to V2)")(
+      "percent", po::value<int>(&percent),
+      "cutover: the share of tasks V2 serves, 0..100 (a stable hash of each task's idempotency "
+      "key decides, so raising it only moves tasks to V2)")(
+      "reason", po::value<std::string>(&reason), "recorded with the mode_changed event");
   po::positional_options_description pos;
   pos.add("module", 1);
   if (!ctx.parse(desc, pos)) return 0;
   if (module.empty()) throw UsageError("module set: missing MODULE (usage: " + ctx.usage + ")");
-  if (mode_text.empty()) throw UsageError("module set: missing --mode v1|v2");
+  if (mode_text.empty()) throw UsageError("module set: missing --mode v1|v2|shadow|cutover");
   std::optional<ModuleMode> mode = parse_module_mode(mode_text);
   if (!mode) {
-    throw UsageError(fmt::format("module set: unknown mode '{}': expected v1 or v2", mode_text));
+    throw UsageError(fmt::format(
+        "module set: unknown mode '{}': expected v1, v2, shadow or cutover", mode_text));
+  }
+  if (*mode == ModuleMode::cutover && percent < 0) {
+    throw UsageError("module set: --mode cutover needs --percent N (0..100)");
+  }
+  if (*mode != ModuleMode::cutover && percent >= 0) {
+    throw UsageError("module set: --percent only applies to --mode cutover");
+  }
+  if (percent > 100) {
+    throw UsageError(fmt::format("module set: --percent must be 0..100, got {}", percent));
   }
 
   std::unique_ptr<Kernel> kernel = ctx.make_kernel(false);
   std::optional<ModuleBinding> before = kernel->registry().binding(module);
-  std::string error = kernel->set_module_mode(module, *mode);
+  Routing routing{*mode, *mode == ModuleMode::cutover ? static_cast<unsigned>(percent) : 0U, {}};
+  std::string error = kernel->set_module_routing(module, routing, reason);
   if (!error.empty()) throw UsageError("module set: " + error);
-  fmt::print(ctx.out, "module {}: mode {} -> {} (state: {})\n", module, to_string(before->mode()),
-             to_string(*mode), StateStore::database_path(kernel->options().state_dir).string());
+  fmt::print(ctx.out, "module {}: mode {} -> {} (state: {})\n", module,
+             before ? before->routing().label() : "-", routing.label(),
+             StateStore::database_path(kernel->options().state_dir).string());
   return 0;
 }
 

@@ -19,6 +19,9 @@ struct CallSpec {
   std::string_view task_id;
   uint32_t attempt = 1;
   bool dry_run = false;
+  /// A shadow call (V2 beside V1 in shadow mode): every side effect outside its own run
+  /// directory gets dry-run semantics, whatever the plugin asks.
+  bool shadow = false;
   int64_t deadline_unix_ms = 0;
 };
 
@@ -27,8 +30,9 @@ struct CallSpec {
 struct CallFrame {
   as_call raw{};
   std::atomic<bool> cancelled{false};
+  bool shadow = false;  ///< see CallSpec::shadow
 
-  explicit CallFrame(const CallSpec& spec) {
+  explicit CallFrame(const CallSpec& spec) : shadow(spec.shadow) {
     raw.struct_size = sizeof(as_call);
     raw.flags = spec.dry_run ? AS_CALL_DRY_RUN : 0u;
     raw.module = view(spec.module);

@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
@@ -44,6 +45,17 @@ as_status check_path(std::string_view service, service::Request& req, std::strin
 }
 
 std::string errno_text() { return std::strerror(errno); }
+
+/// True when the canonical `path` is `dir` or below it (a prefix test on whole components of
+/// canonical paths).
+bool inside(const fs::path& path, const fs::path& dir) {
+  if (dir.empty()) return false;
+  std::error_code ec;
+  const fs::path root = fs::weakly_canonical(dir, ec);
+  if (ec) return false;
+  auto [d, p] = std::mismatch(root.begin(), root.end(), path.begin(), path.end());
+  return d == dir.end();
+}
 
 /// Writes `content` to `target` atomically: a temporary file beside it, fsync, rename.
 std::string write_atomically(const fs::path& target, std::string_view content, bool append) {
@@ -139,7 +151,10 @@ as_status write_file_service(as_host_ctx* ctx, const as_call* call, as_str reque
   if (as_status s = check_path("write_file", req, "write", err, canonical); s != AS_OK) return s;
   const std::string& content = req.body["content"].get_ref<const std::string&>();
   json detail{{"path", canonical.string()}, {"bytes", content.size()}, {"append", append}};
-  if (req.dry_run()) {
+  // A shadow writes only inside its own run directory; anything else is "would write".
+  const bool sandboxed = req.shadow() && !inside(canonical, req.services->run_dir(*req.frame));
+  if (sandboxed) detail["sandbox"] = "shadow";
+  if (req.dry_run() || sandboxed) {
     service::record(req, "write_file", detail, false);
     service::reply(
         out, {{"dry_run", true}, {"would_write", canonical.string()}, {"bytes", content.size()}});

@@ -104,7 +104,8 @@ as_status run_command_service(as_host_ctx* ctx, const as_call* call, as_str requ
     spec.cwd = run_dir;
   detail["resolved"] = spec.argv[0];
 
-  if (req.dry_run()) {
+  if (req.dry_run() || req.shadow()) {  // a shadow cannot know what the command would touch
+    if (req.shadow()) detail["sandbox"] = "shadow";
     service::record(req, "command", detail, false);
     service::reply(out, {{"dry_run", true}, {"would_run", spec.argv}});
     return AS_OK;

@@ -60,7 +60,8 @@ as_status run_sql_service(as_host_ctx* ctx, const as_call* call, as_str request,
   query.read_only = statement != "INSERT" && statement != "UPDATE" && statement != "DELETE";
   query.cancel = &req.frame->cancelled;
   json detail{{"database", name}, {"statement", statement}, {"rule", decision->rule}};
-  if (!query.read_only && req.dry_run()) {
+  if (!query.read_only && (req.dry_run() || req.shadow())) {
+    if (req.shadow()) detail["sandbox"] = "shadow";
     service::record(req, "sql", detail, false);
     service::reply(out, {{"dry_run", true}, {"would_run", query.sql}});
     return AS_OK;

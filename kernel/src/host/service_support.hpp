@@ -34,6 +34,8 @@ struct Request {
   HostServices* services = nullptr;
 
   [[nodiscard]] bool dry_run() const { return (frame->raw.flags & AS_CALL_DRY_RUN) != 0; }
+  /// A shadow call: side effects outside its run directory are only recorded ("would do").
+  [[nodiscard]] bool shadow() const { return frame->shadow; }
 };
 
 /// Parses and checks what every service needs; on failure writes why to `err` and returns

@@ -58,6 +58,15 @@ as_status submit_task_service(as_host_ctx* ctx, const as_call* call, as_str requ
       s != AS_OK) {
     return s;
   }
+  if (req.shadow()) {  // a shadow's jobs would run for real: record them, submit nothing
+    json detail{{"module", task.module},
+                {"action", task.action},
+                {"idempotency_key", task.idempotency_key},
+                {"sandbox", "shadow"}};
+    service::record(req, "submit_task", detail, false);
+    service::reply(out, {{"dry_run", true}, {"would_submit", std::move(detail)}, {"done", false}});
+    return AS_OK;
+  }
   Submission sub;
   try {
     sub = req.services->submit(std::move(task));

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <chrono>
+#include <tuple>
 
 #include "host/call_frame.hpp"
 
@@ -79,6 +80,13 @@ std::string ModuleRegistry::install(std::shared_ptr<const PluginLibrary> library
 }
 
 std::string ModuleRegistry::set_mode(std::string_view module, ModuleMode mode) {
+  return set_routing(module, Routing{mode, 0, {}});
+}
+
+std::string ModuleRegistry::set_routing(std::string_view module, const Routing& routing) {
+  if (routing.percent > 100) {
+    return fmt::format("a cutover percentage must be 0..100, got {}", routing.percent);
+  }
   std::lock_guard lock(write_mutex_);
   std::shared_ptr<const Table> current = table_.load();
   auto it = current->modules.find(module);
@@ -88,48 +96,72 @@ std::string ModuleRegistry::set_mode(std::string_view module, ModuleMode mode) {
         "list')",
         module);
   }
-  const auto& target = mode == ModuleMode::v1 ? it->second.v1 : it->second.v2;
-  if (!target) {
-    return fmt::format("module '{}' has no {} plugin loaded, so it cannot be routed to {}", module,
-                       to_string(mode), to_string(mode));
+  const ModuleBinding& b = it->second;
+  const bool needs_v1 = routing.mode != ModuleMode::v2;
+  const bool needs_v2 = routing.mode != ModuleMode::v1;
+  for (auto [needed, held, impl] :
+       {std::tuple{needs_v1, b.v1.get(), "v1"}, std::tuple{needs_v2, b.v2.get(), "v2"}}) {
+    if (needed && held == nullptr) {
+      return fmt::format("module '{}' has no {} plugin loaded, so it cannot be routed to {}",
+                         module, impl, routing.label());
+    }
   }
   auto next = std::make_shared<Table>(*current);
-  next->modules.find(module)->second.explicit_mode = mode;
+  next->modules.find(module)->second.explicit_routing = routing;
   table_.store(std::move(next));
   return {};
 }
 
 bool ModuleRegistry::restore_mode(std::string_view module, ModuleMode mode) {
+  return restore_routing(module, Routing{mode, 0, {}});
+}
+
+bool ModuleRegistry::restore_routing(std::string_view module, const Routing& routing) {
   std::lock_guard lock(write_mutex_);
   std::shared_ptr<const Table> current = table_.load();
-  if (current->modules.find(module) == current->modules.end()) return false;
+  auto it = current->modules.find(module);
+  if (it == current->modules.end()) return false;
+  if (it->second.explicit_routing == routing) return true;  // the watcher's common case
   auto next = std::make_shared<Table>(*current);
-  next->modules.find(module)->second.explicit_mode = mode;
+  next->modules.find(module)->second.explicit_routing = routing;
   table_.store(std::move(next));
   return true;
 }
 
-ModuleRegistry::Route ModuleRegistry::route(std::string_view module) const {
+ModuleRegistry::Route ModuleRegistry::route(std::string_view module,
+                                            std::string_view bucket_key) const {
   std::shared_ptr<const Table> table = table_.load();
   auto it = table->modules.find(module);
   if (it == table->modules.end()) {
     return {nullptr,
+            nullptr,
             {AS_ERR_NOT_FOUND,
              {},
-             fmt::format("unknown module '{}': no loaded plugin serves it", module)}};
+             fmt::format("unknown module '{}': no loaded plugin serves it", module)},
+            {}};
   }
-  ModuleMode mode = it->second.mode();
-  std::shared_ptr<PluginInstance> instance = mode == ModuleMode::v1 ? it->second.v1 : it->second.v2;
-  if (!instance) {
-    return {nullptr,
-            {AS_ERR_UNSUPPORTED,
-             {},
-             fmt::format("module '{}' is routed to {} but no {} plugin is loaded: install it or "
-                         "run 'agentsys module set {} --mode {}'",
-                         module, to_string(mode), to_string(mode), module,
-                         mode == ModuleMode::v1 ? "v2" : "v1")}};
+  const ModuleBinding& b = it->second;
+  Route r;
+  r.routing = b.routing();
+  ModuleMode side = r.routing.mode;
+  if (side == ModuleMode::shadow) {
+    side = ModuleMode::v1;
+    r.shadow = b.v2;  // missing V2: the shadow is skipped (and the runner records why)
+  } else if (side == ModuleMode::cutover) {
+    side = routes_to_v2(cutover_bucket(r.routing.salt, bucket_key), r.routing.percent)
+               ? ModuleMode::v2
+               : ModuleMode::v1;
   }
-  return {std::move(instance), {}};
+  r.instance = side == ModuleMode::v1 ? b.v1 : b.v2;
+  if (!r.instance) {
+    r.error = {AS_ERR_UNSUPPORTED,
+               {},
+               fmt::format("module '{}' is routed to {} but no {} plugin is loaded: install it or "
+                           "run 'agentsys module set {} --mode {}'",
+                           module, to_string(side), to_string(side), module,
+                           side == ModuleMode::v1 ? "v2" : "v1")};
+  }
+  return r;
 }
 
 Invocation ModuleRegistry::call(PluginInstance& instance, CallFrame& frame) {
@@ -146,7 +178,7 @@ Invocation ModuleRegistry::call(PluginInstance& instance, CallFrame& frame) {
 }
 
 Invocation ModuleRegistry::invoke(CallFrame& frame) const {
-  Route r = route(frame.module());
+  Route r = route(frame.module(), std::string_view(frame.raw.task_id.ptr, frame.raw.task_id.len));
   if (!r.instance) {
     Invocation result;
     result.outcome = std::move(r.error);

@@ -21,13 +21,14 @@ struct ModuleBinding {
   std::string module;
   std::shared_ptr<PluginInstance> v1;
   std::shared_ptr<PluginInstance> v2;
-  std::optional<ModuleMode> explicit_mode;  ///< Set by an operator; unset means the default.
+  std::optional<Routing> explicit_routing;  ///< Set by an operator; unset means the default.
 
-  /// The explicit mode, else v1 while a V1 plugin exists (migrations start from V1), else v2.
-  [[nodiscard]] ModuleMode mode() const {
-    if (explicit_mode) return *explicit_mode;
-    return v1 ? ModuleMode::v1 : ModuleMode::v2;
+  /// The explicit routing, else v1 while a V1 plugin exists (migrations start from V1), else v2.
+  [[nodiscard]] Routing routing() const {
+    if (explicit_routing) return *explicit_routing;
+    return {v1 ? ModuleMode::v1 : ModuleMode::v2, 0, {}};
   }
+  [[nodiscard]] ModuleMode mode() const { return routing().mode; }
 };
 
 /// What one routed call did.
@@ -58,19 +59,28 @@ class ModuleRegistry {
   std::string install(std::shared_ptr<const PluginLibrary> library, Install how,
                       std::string_view config_json = "{}");
 
-  /// Routes `module` to `mode`; fails when the module or that implementation is missing.
+  /// Routes `module` to `mode` (cutover at 0%); fails when the module or an implementation
+  /// the mode needs is missing.
   std::string set_mode(std::string_view module, ModuleMode mode);
+  /// Same, with a cutover percentage and salt. Fails for a percentage outside 0..100.
+  std::string set_routing(std::string_view module, const Routing& routing);
 
-  /// Applies a persisted mode without requiring the implementation to be loaded (a call then
-  /// fails loudly instead of silently running the other implementation). False if unknown.
+  /// Applies a persisted routing without requiring the implementation to be loaded (a call
+  /// then fails loudly instead of silently running the other implementation). False if unknown.
   bool restore_mode(std::string_view module, ModuleMode mode);
+  bool restore_routing(std::string_view module, const Routing& routing);
 
-  /// The instance a call to `module` goes to now, or an error outcome saying why there is none.
+  /// Where a call to `module` goes now: the instance that serves it (and whose result is
+  /// returned), in shadow mode the V2 instance run alongside it for comparison, or an error
+  /// outcome saying why there is none. In cutover the task's `bucket_key` (its idempotency
+  /// key) picks the side.
   struct Route {
     std::shared_ptr<PluginInstance> instance;
+    std::shared_ptr<PluginInstance> shadow;
     InvokeOutcome error;
+    Routing routing;
   };
-  [[nodiscard]] Route route(std::string_view module) const;
+  [[nodiscard]] Route route(std::string_view module, std::string_view bucket_key = {}) const;
 
   /// Calls `instance` (timing it). Never throws.
   static Invocation call(PluginInstance& instance, CallFrame& frame);

@@ -30,6 +30,7 @@ struct Runner::Run {
   unsigned attempt = 0;
   std::optional<Clock::time_point> first_start;
   RunResult result;
+  std::shared_ptr<ShadowRunner::Pair> shadow;  // shadow mode: V2's call beside this run
   std::promise<RunResult> promise;
   std::shared_future<RunResult> future = promise.get_future().share();
   bool completed = false;
@@ -123,6 +124,7 @@ void Runner::shutdown() {
     t.join();
   }
   timers_.stop();  // pending retries are dropped: those runs stay `retrying` for recovery
+  if (ShadowRunner* s = started_shadows()) s->shutdown();
   // Runs that never got (another) attempt stay recorded for recovery; release their waiters.
   std::vector<std::shared_ptr<Run>> left;
   {
@@ -432,8 +434,18 @@ bool Runner::execute(const std::shared_ptr<Run>& run) {
   spec.deadline_unix_ms = unix_ms_now() + run->timeout.count();
   attempt->frame = std::make_unique<CallFrame>(spec);
 
-  ModuleRegistry::Route route = registry_.route(run->spec.module);
+  ModuleRegistry::Route route = registry_.route(run->spec.module, run->spec.idempotency_key.empty()
+                                                                      ? run->spec.task_id
+                                                                      : run->spec.idempotency_key);
   attempt->instance = route.instance;
+  if (route.shadow && route.instance && attempt->number == 1 && options_.on_shadow) {
+    std::chrono::milliseconds budget = run->timeout;
+    if (auto d = options_.module_defaults.find(run->spec.module);
+        d != options_.module_defaults.end() && d->second.shadow_budget) {
+      budget = *d->second.shadow_budget;
+    }
+    run->shadow = shadows().start(run->spec, run->run_id, route.shadow, budget);
+  }
   if (route.instance) {
     run->result.impl = route.instance->descriptor().impl;
     run->result.plugin = route.instance->descriptor().name;
@@ -579,6 +591,7 @@ void Runner::complete(const std::shared_ptr<Run>& run) {
          r.error_code == ErrorCode::none ? "" : std::string(to_string(r.error_code)), r.message});
   }
   if (options_.on_finished) options_.on_finished(run->result);
+  if (run->shadow) started_shadows()->primary_done(run->shadow, run->result);
   note_outcome(run);
   // A result is reported only once it is durable: nobody may see "succeeded" for a run that a
   // crash would leave running (and recovery would run again).
@@ -606,10 +619,22 @@ void Runner::wait_idle() {
   for (;;) {
     {
       std::lock_guard lock(mutex_);
-      if (active_.empty() || stopping_) return;
+      if (active_.empty() || stopping_) break;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
+  if (ShadowRunner* s = started_shadows()) s->wait_idle();
+}
+
+ShadowRunner& Runner::shadows() {
+  std::lock_guard lock(mutex_);
+  if (!shadows_) shadows_ = std::make_unique<ShadowRunner>(options_.workers, options_.on_shadow);
+  return *shadows_;
+}
+
+ShadowRunner* Runner::started_shadows() const {
+  std::lock_guard lock(mutex_);
+  return shadows_.get();
 }
 
 void Runner::note_outcome(const std::shared_ptr<Run>& run) {

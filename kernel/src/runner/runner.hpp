@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "registry/module_registry.hpp"
+#include "runner/shadow_runner.hpp"
 #include "runner/timer_queue.hpp"
 #include "store/run_store.hpp"
 #include "task/task.hpp"
@@ -61,6 +62,8 @@ struct Submission {
 struct ModuleDefaults {
   std::optional<std::chrono::milliseconds> timeout;
   std::optional<RetryPolicy> retry;
+  /// Shadow mode: V2's own time budget (default: the task's timeout).
+  std::optional<std::chrono::milliseconds> shadow_budget;
 };
 
 struct RunnerOptions {
@@ -75,6 +78,9 @@ struct RunnerOptions {
   /// Called with every run's final result (on a worker thread, before the result is handed
   /// back): lineage. Must be thread-safe; keep it cheap for modules that do not need it.
   std::function<void(const RunResult&)> on_finished;
+  /// Called once both sides of a shadow-mode task are done (on a shadow thread): the
+  /// reconciliation. Must be thread-safe.
+  ShadowRunner::OnPair on_shadow;
   uint64_t rng_seed = 0;  ///< 0: random. Fixed seeds make backoff jitter reproducible.
 };
 
@@ -100,8 +106,9 @@ class Runner {
   /// and, where their retry policy allows, runs them again here. Returns their futures.
   std::vector<Submission> recover();
 
-  /// Waits until no run is in flight (pending, running or awaiting a retry): the CLI's way to
-  /// let the tasks a run submitted (a scheduler's jobs) finish before it exits.
+  /// Waits until no run is in flight (pending, running or awaiting a retry) and every shadow
+  /// comparison is done: the CLI's way to let the tasks a run submitted (a scheduler's jobs)
+  /// and the shadows of its runs finish before it exits.
   void wait_idle();
 
   /// Resumes a paused module (resets its failure count).
@@ -137,6 +144,9 @@ class Runner {
   RunResult replay(const std::string& run_id, const std::string& module);
   std::shared_ptr<Run> make_run(TaskSpec spec);
 
+  ShadowRunner& shadows();                              // started on first use
+  [[nodiscard]] ShadowRunner* started_shadows() const;  // null until then
+
   ModuleRegistry& registry_;
   RunStore* store_;
   RunObserver* observer_;
@@ -154,6 +164,7 @@ class Runner {
   std::vector<std::thread> threads_;
   bool stopping_ = false;
   std::atomic<unsigned> stuck_{0};
+  std::unique_ptr<ShadowRunner> shadows_;  // started by the first shadow-mode task
 };
 
 }  // namespace agentsys

@@ -9,7 +9,7 @@ namespace agentsys::schema {
 namespace {
 
 // Append-only: migration N (1-based) brings the schema from version N-1 to N.
-constexpr std::array<std::string_view, 3> kMigrations = {
+constexpr std::array<std::string_view, 4> kMigrations = {
     // 1: module routing
     R"sql(
     CREATE TABLE module_modes (
@@ -105,6 +105,19 @@ constexpr std::array<std::string_view, 3> kMigrations = {
       reason       TEXT NOT NULL
     );
     CREATE INDEX policy_decisions_by_run ON policy_decisions(run_id, id);
+    )sql",
+    // 4: migration routing: shadow and cutover modes, the cutover percentage and salt
+    R"sql(
+    CREATE TABLE module_routing (
+      module     TEXT PRIMARY KEY,
+      mode       TEXT NOT NULL CHECK (mode IN ('v1', 'v2', 'shadow', 'cutover')),
+      percent    INTEGER NOT NULL DEFAULT 0 CHECK (percent BETWEEN 0 AND 100),
+      salt       TEXT NOT NULL DEFAULT '',
+      updated_at TEXT NOT NULL DEFAULT (strftime('%Y-%m-%dT%H:%M:%fZ', 'now'))
+    );
+    INSERT INTO module_routing(module, mode, updated_at)
+      SELECT module, mode, updated_at FROM module_modes;
+    DROP TABLE module_modes;
     )sql",
 };
 

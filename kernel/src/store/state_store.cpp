@@ -28,22 +28,36 @@ int StateStore::schema_version() { return schema::current_version(db_); }
 
 void StateStore::migrate() { schema::migrate(db_); }
 
-std::map<std::string, ModuleMode> StateStore::module_modes() {
-  std::map<std::string, ModuleMode> modes;
-  sqlite::Statement st = db_.prepare("SELECT module, mode FROM module_modes");
+std::map<std::string, Routing> StateStore::module_routing() {
+  std::map<std::string, Routing> routing;
+  sqlite::Statement st = db_.prepare("SELECT module, mode, percent, salt FROM module_routing");
   while (st.step()) {
-    if (auto mode = parse_module_mode(st.column_text(1))) modes[st.column_text(0)] = *mode;
+    if (auto mode = parse_module_mode(st.column_text(1))) {
+      routing[st.column_text(0)] =
+          Routing{*mode, static_cast<unsigned>(st.column_int(2)), st.column_text(3)};
+    }
   }
-  return modes;
+  return routing;
 }
 
-void StateStore::set_module_mode(const std::string& module, ModuleMode mode) {
+void StateStore::set_module_routing(const std::string& module, const Routing& routing) {
   sqlite::Statement st = db_.prepare(
-      "INSERT INTO module_modes(module, mode) VALUES (?1, ?2) "
-      "ON CONFLICT(module) DO UPDATE SET mode = excluded.mode, "
-      "updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')");
-  st.bind(1, module).bind(2, to_string(mode));
+      "INSERT INTO module_routing(module, mode, percent, salt) VALUES (?1, ?2, ?3, ?4) "
+      "ON CONFLICT(module) DO UPDATE SET mode = excluded.mode, percent = excluded.percent, "
+      "salt = excluded.salt, updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', 'now')");
+  st.bind(1, module)
+      .bind(2, to_string(routing.mode))
+      .bind(3, static_cast<int64_t>(routing.percent))
+      .bind(4, routing.salt);
   st.step();
+}
+
+std::string StateStore::routing_version() {
+  sqlite::Statement st = db_.prepare(
+      "SELECT coalesce(group_concat(module || ':' || mode || ':' || percent || ':' || "
+      "salt, ','), '') FROM (SELECT * FROM module_routing ORDER BY module)");
+  st.step();
+  return st.column_text(0);
 }
 
 }  // namespace agentsys

@@ -25,8 +25,12 @@ class StateStore {
   static int latest_schema_version();
   [[nodiscard]] int schema_version();
 
-  [[nodiscard]] std::map<std::string, ModuleMode> module_modes();
-  void set_module_mode(const std::string& module, ModuleMode mode);
+  /// The routing an operator set per module (`agentsys module set`).
+  [[nodiscard]] std::map<std::string, Routing> module_routing();
+  void set_module_routing(const std::string& module, const Routing& routing);
+  /// A cheap token that changes whenever any module's routing changes (also from another
+  /// process): lets a running kernel pick up `module set` without re-reading every time.
+  [[nodiscard]] std::string routing_version();
 
  private:
   explicit StateStore(const std::filesystem::path& file);
