@@ -178,7 +178,18 @@ Runner& Kernel::runner() {
     RunStore* store = options_.durable_runs ? &runs() : nullptr;
     TelemetryBus& bus = telemetry();
     LineageBus* lineage_bus = &lineage();
-    options_.runner.on_finished = [lineage_bus](const RunResult& r) { lineage_bus->finished(r); };
+    reconciliation_ = std::make_unique<migration::ShadowReconciliation>(
+        options_.host.state_dir, options_.compare_tables, store, lineage_bus);
+    migration::CutoverWatch* watch = nullptr;
+    if (store != nullptr) {
+      cutover_watch_ = std::make_unique<migration::CutoverWatch>(*this, *reconciliation_);
+      watch = cutover_watch_.get();
+    }
+    options_.runner.on_finished = [lineage_bus, watch](const RunResult& r) {
+      lineage_bus->finished(r);
+      if (watch != nullptr) watch->finished(r);
+    };
+    options_.runner.on_shadow = [r = reconciliation_.get()](const ShadowOutcome& o) { (*r)(o); };
     runner_ = std::make_unique<Runner>(registry_, store, &bus, options_.runner);
     start_routing_watch();
     if (services_) {

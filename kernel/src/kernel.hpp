@@ -16,6 +16,9 @@
 #include "host/host_api.hpp"
 #include "host/host_services.hpp"
 #include "lineage/lineage_bus.hpp"
+#include "migration/cutover_watch.hpp"
+#include "migration/red_lines.hpp"
+#include "migration/shadow_reconciliation.hpp"
 #include "policy/policy_gate.hpp"
 #include "registry/module_registry.hpp"
 #include "runner/runner.hpp"
@@ -52,6 +55,12 @@ struct KernelOptions {
   /// Modules whose every run is recorded as OpenLineage events (besides runs whose result
   /// carries a "lineage" member).
   std::set<std::string, std::less<>> lineage_modules;
+  /// The configuration directory (a rollback restores it from the cutover's snapshot).
+  std::filesystem::path config_dir;
+  /// The migration's red lines ([migration] in the environment file).
+  migration::RedLineSettings red_lines;
+  /// Per module: its `compare` table (how shadow pairs are reconciled, docs/reconciliation.md).
+  std::map<std::string, nlohmann::json> compare_tables;
 };
 
 /// A plugin file the kernel would not load, and why.
@@ -110,6 +119,11 @@ class Kernel {
   /// The runner, started on first use (with its recovery pass when configured). The host's
   /// side-effect services are enabled first when a policy is configured.
   Runner& runner();
+  /// How shadow pairs are reconciled (the modules' comparison rules); starts the runner.
+  migration::ShadowReconciliation& reconciliation() {
+    runner();
+    return *reconciliation_;
+  }
   /// Futures of the runs the start-up recovery resumed.
   [[nodiscard]] const std::vector<Submission>& recovered() const { return recovered_; }
 
@@ -136,6 +150,8 @@ class Kernel {
   std::unique_ptr<PolicyGate> policy_;
   std::unique_ptr<LineageBus> lineage_;
   std::unique_ptr<HostServices> services_;
+  std::unique_ptr<migration::ShadowReconciliation> reconciliation_;
+  std::unique_ptr<migration::CutoverWatch> cutover_watch_;
   std::unique_ptr<Runner> runner_;
   std::vector<Submission> recovered_;
   std::jthread routing_watch_;  // applies `module set` from other processes while running

@@ -34,7 +34,7 @@ struct CommandSpec {
   int (*handler)(CommandContext&);
 };
 
-constexpr std::array<CommandSpec, 19> kCommands = {{
+constexpr std::array<CommandSpec, 25> kCommands = {{
     {"plugins", "list", "agentsys plugins list [--json]",
      "List the plugins loaded from the plugin directories, and the files refused with why.",
      &plugins_list},
@@ -75,6 +75,34 @@ constexpr std::array<CommandSpec, 19> kCommands = {{
     {"preflight", "", "agentsys preflight [--env ENV] [--json]",
      "Check configuration, schemas, plugins, routes, policy and directories before a run.",
      &preflight},
+    {"migrate", "shadow",
+     "agentsys migrate shadow --target-month YYYYMM [--domain D | --module M...] [--json]",
+     "Run a domain's modules in shadow mode for a month (V1 serves, V2 is compared) and print "
+     "the reconciliation.",
+     &migrate_shadow},
+    {"migrate", "cutover",
+     "agentsys migrate cutover --target-month YYYYMM --percent N [--domain D | --module M...] "
+     "[--json]",
+     "Check the red lines, snapshot configuration, outputs and scheduler state, then route N% "
+     "of the modules' tasks to V2.",
+     &migrate_cutover},
+    {"migrate", "rollback",
+     "agentsys migrate rollback --target-month YYYYMM --reason CODE [--domain D | --module M...] "
+     "[--dry-run] [--json]",
+     "Restore the cutover's snapshot, route the modules back to V1, write rollback_report.md "
+     "and a to-do.",
+     &migrate_rollback},
+    {"migrate", "redlines",
+     "agentsys migrate redlines --target-month YYYYMM [--domain D | --module M...] [--dry-run] "
+     "[--json]",
+     "Evaluate the rollback red lines with their evidence, and roll back the modules that "
+     "crossed one (not with --dry-run).",
+     &migrate_redlines},
+    {"golden", "record", "agentsys golden record --module M --target-month YYYYMM [--json]",
+     "Store the module's latest V1 results for the month as golden samples.", &golden_record},
+    {"golden", "replay", "agentsys golden replay --module M [--target-month YYYYMM] [--json]",
+     "Run V2 (sandboxed) on the golden samples' inputs and report key-field consistency.",
+     &golden_replay},
     {"lineage", "show", "agentsys lineage show PATH|RUN_ID [--json]",
      "Walk from a report file or a run back to its inputs, rule version and code version.",
      &lineage_show},

@@ -101,5 +101,11 @@ int policy_log(CommandContext& ctx);
 int config_show(CommandContext& ctx);
 int preflight(CommandContext& ctx);
 int sample_generate(CommandContext& ctx);
+int migrate_shadow(CommandContext& ctx);
+int migrate_cutover(CommandContext& ctx);
+int migrate_rollback(CommandContext& ctx);
+int migrate_redlines(CommandContext& ctx);
+int golden_record(CommandContext& ctx);
+int golden_replay(CommandContext& ctx);
 
 }  // namespace agentsys::cli

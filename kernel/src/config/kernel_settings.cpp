@@ -80,8 +80,11 @@ void apply_config(const EffectiveConfig& config, KernelOptions& options) {
     if (module.contains("retry")) {
       defaults.retry = RetryPolicy::from_json(module["retry"], runner.default_retry);
     }
+    if (module.contains("shadow_timeout_s"))
+      defaults.shadow_budget = seconds_to_ms(module["shadow_timeout_s"].get<double>());
     runner.module_defaults[name] = defaults;
     if (module.value("lineage", false)) options.lineage_modules.insert(name);
+    if (module.contains("compare")) options.compare_tables[name] = module["compare"];
     if (auto mode = parse_module_mode(module.value("mode", ""))) {
       options.default_modes[name] = *mode;
     }
@@ -92,6 +95,13 @@ void apply_config(const EffectiveConfig& config, KernelOptions& options) {
       }
     }
   }
+
+  options.config_dir = config.config_dir();
+  const json migration = v.value("migration", json::object());
+  options.red_lines.consecutive_failures =
+      migration.value("key_output_failures", options.red_lines.consecutive_failures);
+  options.red_lines.watch_window =
+      std::chrono::seconds(std::llround(migration.value("watch_window_h", 72.0) * 3600));
 
   const json plugin_dirs = v["plugins"].value("dirs", json::array());
   for (const json& dir : plugin_dirs) {

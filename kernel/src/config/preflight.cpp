@@ -129,11 +129,13 @@ void check_module_plugins(const EffectiveConfig& config, const Kernel& kernel,
     }
     if (settings.contains("mode") && settings["mode"].is_string()) {
       std::string mode = settings["mode"];
-      if ((mode == "v1" || mode == "v2") && !settings.contains(mode + "_plugin")) {
-        problems.push_back(
-            config.problem_at(pointer_append(base, "mode"), "module.mode",
-                              fmt::format("mode is {} but no {}_plugin is named for module '{}'",
-                                          mode, mode, module)));
+      for (std::string needed : {"v1", "v2"}) {
+        if ((mode == needed || mode == "shadow") && !settings.contains(needed + "_plugin")) {
+          problems.push_back(config.problem_at(
+              pointer_append(base, "mode"), "module.mode",
+              fmt::format("mode is {} but no {}_plugin is named for module '{}'", mode, needed,
+                          module)));
+        }
       }
     }
   }

@@ -29,13 +29,26 @@ void LineageBus::finished(const RunResult& result) {
     if (d.kind == AS_PLUGIN_KIND_LINEAGE) sinks.push_back(plugin);
   }
   if (sinks.empty()) return;
-  const std::string input = json{{"events", lineage_events(result, producer)}}.dump(
-      -1, ' ', false, json::error_handler_t::replace);
+  send(sinks, lineage_events(result, producer), result.run_id);
+}
+
+void LineageBus::record(std::vector<json> events, std::string_view what) {
+  std::vector<std::shared_ptr<PluginInstance>> sinks;
+  for (const auto& plugin : registry_.plugins()) {
+    if (plugin->descriptor().kind == AS_PLUGIN_KIND_LINEAGE) sinks.push_back(plugin);
+  }
+  if (!sinks.empty()) send(sinks, std::move(events), what);
+}
+
+void LineageBus::send(const std::vector<std::shared_ptr<PluginInstance>>& sinks,
+                      std::vector<json> events, std::string_view what) {
+  const std::string input =
+      json{{"events", std::move(events)}}.dump(-1, ' ', false, json::error_handler_t::replace);
   for (const auto& sink : sinks) {
     InvokeOutcome out = call_plugin(*sink, "record", input);
     if (out.status != AS_OK) {
-      spdlog::error("lineage plugin {}: record failed for run {} ({}): {}", sink->descriptor().name,
-                    result.run_id, status_name(out.status), out.error);
+      spdlog::error("lineage plugin {}: record failed for {} ({}): {}", sink->descriptor().name,
+                    what, status_name(out.status), out.error);
     }
   }
 }

@@ -375,6 +375,25 @@ std::vector<DecisionRow> RunStore::decisions(const std::string& run_id) {
   return out;
 }
 
+namespace {
+
+/// An `events` row selected as id, ts, type, trace_id, run_id, module, impl, attempt, data.
+EventRow event_row(const sqlite::Statement& st) {
+  EventRow e;
+  e.id = st.column_int(0);
+  e.ts = st.column_text(1);
+  e.type = st.column_text(2);
+  e.trace_id = st.column_text(3);
+  e.run_id = st.column_text(4);
+  e.module = st.column_text(5);
+  e.impl = st.column_text(6);
+  e.attempt = st.column_int(7);
+  e.data = st.column_text(8);
+  return e;
+}
+
+}  // namespace
+
 std::vector<EventRow> RunStore::events(const std::string& run_id) {
   std::lock_guard lock(reader_mutex_);
   sqlite::Statement st = reader_db_.prepare(
@@ -382,19 +401,19 @@ std::vector<EventRow> RunStore::events(const std::string& run_id) {
       "WHERE (?1 = '' OR run_id = ?1) ORDER BY id");
   st.bind(1, run_id);
   std::vector<EventRow> out;
-  while (st.step()) {
-    EventRow e;
-    e.id = st.column_int(0);
-    e.ts = st.column_text(1);
-    e.type = st.column_text(2);
-    e.trace_id = st.column_text(3);
-    e.run_id = st.column_text(4);
-    e.module = st.column_text(5);
-    e.impl = st.column_text(6);
-    e.attempt = st.column_int(7);
-    e.data = st.column_text(8);
-    out.push_back(std::move(e));
-  }
+  while (st.step()) out.push_back(event_row(st));
+  return out;
+}
+
+std::vector<EventRow> RunStore::module_events(const std::string& module, const std::string& type,
+                                              int64_t limit) {
+  std::lock_guard lock(reader_mutex_);
+  sqlite::Statement st = reader_db_.prepare(
+      "SELECT id, ts, type, trace_id, run_id, module, impl, attempt, data FROM events "
+      "WHERE module = ?1 AND type = ?2 ORDER BY id DESC LIMIT ?3");
+  st.bind(1, module).bind(2, type).bind(3, limit);
+  std::vector<EventRow> out;
+  while (st.step()) out.push_back(event_row(st));
   return out;
 }
 

@@ -111,6 +111,9 @@ class RunStore {
   std::vector<RunRow> runs_in_status(const std::vector<std::string>& statuses);
   std::vector<AttemptRow> attempts(const std::string& run_id);
   std::vector<EventRow> events(const std::string& run_id);
+  /// A module's events of one type, newest first (e.g. its `cutover` and `rollback` events).
+  std::vector<EventRow> module_events(const std::string& module, const std::string& type,
+                                      int64_t limit = 100);
   std::map<std::string, ModuleHealth> health();
   /// Decisions, oldest first; all of them when `run_id` is empty.
   std::vector<DecisionRow> decisions(const std::string& run_id);

@@ -39,6 +39,14 @@ class ReportSchedulerV1 {
     if (run.exit_code == 2 || run.summary.empty()) fail_with(run, "report_scheduler.py");
     json result = run.summary;
     result["impl"] = "v1";
+    json key_rows = json::array();
+    for (const json& job : result.value("jobs", json::array())) {
+      key_rows.push_back(
+          {{"report", job.value("report", "")}, {"target_month", result.value("target_month", "")}});
+    }
+    // What the reconciliation compares with V2: which jobs were due.
+    result["key_fields"] = {
+        {"key", {"report", "target_month"}}, {"fields", json::array()}, {"rows", key_rows}};
     if (run.exit_code != 0) {
       throw Error(AS_ERR_INTERNAL, "report_scheduler.py: some jobs failed: " +
                                        result.value("jobs", json::array()).dump());

@@ -8,6 +8,7 @@
 #include <agentsys/plugin.hpp>
 
 #include <map>
+#include <cstdlib>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
@@ -186,6 +187,7 @@ class ReportOrchestrator {
       for (const std::string& c : cols) r[c] = row.value(c, json());
       key_rows.push_back(std::move(r));
     }
+    corrupt_for_tests(key_rows);
     json lineage{{"job", "report." + def.name},
                  {"inputs", std::move(lineage_inputs)},
                  {"outputs", std::move(lineage_outputs)},
@@ -210,6 +212,24 @@ class ReportOrchestrator {
   }
 
  private:
+  /// Fault injection for the migration tests, never set in production:
+  /// AGENTSYS_TEST_FAULT_V2_KEY_FIELD=FIELD corrupts that key field of every row (a number
+  /// becomes 1.5x + 1, anything else gets "-corrupt"), so a shadow run must block it and a
+  /// cutover must roll back.
+  static void corrupt_for_tests(json& rows) {
+    const char* field = std::getenv("AGENTSYS_TEST_FAULT_V2_KEY_FIELD");
+    if (field == nullptr || *field == '\0') return;
+    for (json& row : rows) {
+      if (!row.contains(field)) continue;
+      json& v = row[field];
+      if (v.is_number()) {
+        v = v.get<double>() * 1.5 + 1;
+      } else {
+        v = (v.is_string() ? v.get<std::string>() : v.dump()) + "-corrupt";
+      }
+    }
+  }
+
   Input read_input(std::string_view text) const {
     json in = json::parse(text, nullptr, false);
     if (in.is_discarded() || !in.is_object()) {

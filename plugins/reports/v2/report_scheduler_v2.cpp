@@ -136,8 +136,15 @@ class ReportScheduler {
       if (response.contains("status")) entry["status"] = response["status"];
       out_jobs.push_back(std::move(entry));
     }
+    json key_rows = json::array();
+    for (const json& job : out_jobs) {
+      key_rows.push_back({{"report", job["report"]}, {"target_month", job["target_month"]}});
+    }
     result["jobs"] = std::move(out_jobs);
     result["submitted"] = submitted;
+    // What the reconciliation compares with V1: which jobs are due, not how they ran.
+    result["key_fields"] = {
+        {"key", {"report", "target_month"}}, {"fields", json::array()}, {"rows", key_rows}};
     host_.metric("report_jobs_submitted", static_cast<double>(submitted), {}, &call);
     return result.dump();
   }

@@ -1,0 +1,154 @@
+#include "migration/red_lines.hpp"
+
+#include <fmt/format.h>
+
+#include <nlohmann/json.hpp>
+
+#include "kernel.hpp"
+#include "migration/gate_evidence.hpp"
+#include "util/time.hpp"
+
+namespace agentsys::migration {
+using json = nlohmann::json;
+
+bool RedLineReport::triggered() const {
+  if (!armed) return false;
+  for (const RedLine& l : lines) {
+    if (l.triggered) return true;
+  }
+  return false;
+}
+
+std::string RedLineReport::evidence_markdown() const {
+  std::string md;
+  for (const RedLine& l : lines) {
+    if (!l.triggered) continue;
+    md += fmt::format("- **{}** ({}): {}\n", l.name, module, l.evidence);
+    for (const std::string& r : l.runs) md += fmt::format("  - run `{}`\n", r);
+  }
+  return md;
+}
+
+namespace {
+
+json data_of(const EventRow& e) {
+  json d = json::parse(e.data, nullptr, false);
+  return d.is_object() ? d : json::object();
+}
+
+/// Armed in cutover; in v2 while the watch window since the switch is open.
+void arm(Kernel& kernel, const std::string& module, const RedLineSettings& s, RedLineReport& r) {
+  std::optional<ModuleBinding> b = kernel.registry().binding(module);
+  if (!b) {
+    r.armed_why = "unknown module";
+    return;
+  }
+  const Routing routing = b->routing();
+  const bool full = routing.mode == ModuleMode::v2 ||
+                    (routing.mode == ModuleMode::cutover && routing.percent == 100);
+  if (routing.mode == ModuleMode::cutover && !full) {
+    r.armed = true;
+    r.armed_why = routing.label();
+    return;
+  }
+  if (!full) {
+    r.armed_why = routing.label() + ": V1 serves every task, nothing to roll back";
+    return;
+  }
+  std::string since;
+  for (const EventRow& e : kernel.runs().module_events(module, "mode_changed", 1)) since = e.ts;
+  std::optional<double> since_s = parse_timestamp(since);
+  const double window_s = std::chrono::duration<double>(s.watch_window).count();
+  if (since_s && static_cast<double>(unix_ms_now()) / 1000.0 < *since_s + window_s) {
+    r.armed = true;
+    r.armed_why = fmt::format("{} since {}, watch window of {:g} h still open", routing.label(),
+                              since, s.watch_window.count() / 3600.0);
+  } else {
+    r.armed_why = fmt::format("{} since {}: the watch window of {:g} h has closed", routing.label(),
+                              since.empty() ? "an unknown time" : since, s.watch_window.count() / 3600.0);
+  }
+}
+
+RedLine key_output_failures(Kernel& kernel, const std::string& module, const RedLineSettings& s) {
+  RedLine l{"key_output_failures", false, "", {}};
+  auto checks = kernel.runs().module_events(module, "key_output_checked", s.consecutive_failures);
+  unsigned failed = 0;
+  std::string why;
+  for (const EventRow& e : checks) {
+    json d = data_of(e);
+    if (d.value("ok", true)) break;
+    ++failed;
+    l.runs.push_back(e.run_id);
+    if (why.empty()) why = d.value("reason", "");
+  }
+  l.triggered = failed >= s.consecutive_failures;
+  l.evidence = l.triggered ? fmt::format("the last {} V2 key outputs failed (latest: {})",
+                                         failed, why)
+                           : fmt::format("{} consecutive V2 key-output failure(s) of {} allowed",
+                                         failed, s.consecutive_failures - 1);
+  return l;
+}
+
+RedLine reconciliation_failure(Kernel& kernel, const std::string& module,
+                               const std::string& target_month, const RedLineSettings& s) {
+  RedLine l{"reconciliation_failure", false, "", {}};
+  int64_t fields = 0;
+  int64_t matched = 0;
+  size_t pairs = 0;
+  int64_t blocks = 0;
+  for (const EventRow& e : kernel.runs().module_events(module, "shadow_compared", 10000)) {
+    json d = data_of(e);
+    if (d.value("target_month", "") != target_month) continue;
+    if (s.shadow_pairs > 0 && pairs == s.shadow_pairs) break;
+    ++pairs;
+    fields += d.value("fields_compared", int64_t{0});
+    matched += d.value("matched", int64_t{0});
+    const int64_t b = d.value("differences", json::object()).value("block", int64_t{0});
+    if (b > 0 || d.value("verdict", "") == "block") {
+      blocks += std::max<int64_t>(b, 1);
+      l.runs.push_back(e.run_id);
+    }
+  }
+  if (pairs == 0) {
+    l.evidence = fmt::format("no shadow run recorded for {}", target_month);
+    return l;
+  }
+  const double consistency = fields > 0 ? 100.0 * static_cast<double>(matched) / fields : 100.0;
+  l.triggered = blocks > 0 || consistency < s.consistency_threshold;
+  l.evidence = fmt::format(
+      "latest shadow run of {}: {} pair(s), {} block difference(s), key-field consistency "
+      "{:.2f}% (threshold {:.2f}%)",
+      target_month, pairs, blocks, consistency, s.consistency_threshold);
+  return l;
+}
+
+RedLine security_gate(Kernel& kernel) {
+  RedLine l{"security_gate", false, "", {}};
+  std::optional<CheckResult> check;
+  for (CheckResult& c : GateCheckStore(kernel.options().host.state_dir).latest()) {
+    if (c.name == "security_audit") check = std::move(c);
+  }
+  if (!check) {
+    l.evidence = "no security_audit result recorded (agentsys gate record --check security_audit)";
+    return l;
+  }
+  l.triggered = check->status != "pass" || check->high_findings_unresolved > 0;
+  l.evidence = fmt::format("security_audit {} at {}, {} unresolved high finding(s)", check->status,
+                           check->recorded_at, check->high_findings_unresolved);
+  return l;
+}
+
+}  // namespace
+
+RedLineReport evaluate_red_lines(Kernel& kernel, const std::string& module,
+                                 const std::string& target_month, const RedLineSettings& s) {
+  RedLineReport r;
+  r.module = module;
+  arm(kernel, module, s, r);
+  r.lines.push_back(key_output_failures(kernel, module, s));
+  r.lines.push_back(reconciliation_failure(kernel, module, target_month, s));
+  r.lines.push_back(security_gate(kernel));
+  return r;
+}
+
+}  // namespace agentsys::migration

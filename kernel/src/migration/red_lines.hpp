@@ -1,0 +1,48 @@
+#pragma once
+// The plan's rollback red lines (section 6), evaluated per module from recorded evidence:
+//   key_output_failures     the module's last N V2 key outputs (cutover / v2) all failed:
+//                           the run failed, or its key fields block against the reference
+//   reconciliation_failure  its latest shadow run for the month has a block difference, or
+//                           its consistency is below the module's threshold
+//   security_gate           the latest recorded security_audit result failed or has
+//                           unresolved high findings (agentsys gate record)
+// They are armed while the module is in cutover, and for `watch_window` after it reached
+// 100% V2.
+#include <chrono>
+#include <string>
+#include <vector>
+
+namespace agentsys {
+class Kernel;
+}
+
+namespace agentsys::migration {
+
+struct RedLineSettings {
+  unsigned consecutive_failures = 2;
+  std::chrono::seconds watch_window{72 * 3600};
+  double consistency_threshold = 99.0;  ///< percent
+  size_t shadow_pairs = 0;  ///< pairs of the latest shadow run (0: every pair of the month)
+};
+
+struct RedLine {
+  std::string name;      ///< key_output_failures, reconciliation_failure, security_gate
+  bool triggered = false;
+  std::string evidence;  ///< one or more lines saying what was measured
+  std::vector<std::string> runs;
+};
+
+struct RedLineReport {
+  std::string module;
+  bool armed = false;
+  std::string armed_why;  ///< e.g. "cutover 20%", "v2 since ..., watch window open until ..."
+  std::vector<RedLine> lines;
+  [[nodiscard]] bool triggered() const;
+  /// Markdown: the evidence of every triggered line (for rollback_report.md).
+  [[nodiscard]] std::string evidence_markdown() const;
+};
+
+RedLineReport evaluate_red_lines(Kernel& kernel, const std::string& module,
+                                 const std::string& target_month, const RedLineSettings& settings);
+
+}  // namespace agentsys::migration
