@@ -114,8 +114,7 @@ constexpr std::array<CommandSpec, 29> kCommands = {{
      "Mark a to-do item done, with an optional note.", &todo_done},
     {"todo", "add", "agentsys todo add --title T [--detail D] [--module M] [--link L] [--json]",
      "Add a to-do item.", &todo_add},
-    {"gate", "",
-     "agentsys gate --target-month YYYYMM [--json] [THRESHOLD OPTIONS]",
+    {"gate", "", "agentsys gate --target-month YYYYMM [--json] [THRESHOLD OPTIONS]",
      "Judge the plan's four go/no-go thresholds on a month's recorded evidence; exit 0 only for "
      "GO. Record results with 'agentsys gate record'.",
      &gate_evaluate},
@@ -242,10 +241,10 @@ int dispatch(int argc, const char* const* argv, std::ostream& out, std::ostream&
   if (has_verbs) {
     auto verb_at = std::find_if(rest.begin(), rest.end(),
                                 [](const std::string& t) { return !t.empty() && t[0] != '-'; });
-    if (noun_command &&
-        (verb_at == rest.end() ||
-         std::none_of(kCommands.begin(), kCommands.end(),
-                      [&](const auto& c) { return c.noun == noun && c.verb == *verb_at; }))) {
+    if (noun_command && (verb_at == rest.end() ||
+                         std::none_of(kCommands.begin(), kCommands.end(), [&](const auto& c) {
+                           return c.noun == noun && c.verb == *verb_at;
+                         }))) {
       // The noun's own command: verb stays empty.
     } else if (verb_at == rest.end()) {
       if (global.help) {

@@ -31,8 +31,8 @@ std::string ci_text(const migration::CriterionResult& c) {
 
 void check_range(std::string_view option, double value, double low, double high) {
   if (!(value >= low && value <= high)) {
-    throw UsageError(fmt::format("gate: --{} must be within {}..{}, got {}", option, low, high,
-                                 value));
+    throw UsageError(
+        fmt::format("gate: --{} must be within {}..{}, got {}", option, low, high, value));
   }
 }
 
@@ -43,7 +43,7 @@ int gate_evaluate(CommandContext& ctx) {
   bool as_json = false;
   migration::GateThresholds t;
   po::options_description desc("Options");
-  desc.add_options()                                                                  //
+  desc.add_options()                                                                     //
       ("target-month", po::value(&month), "the month whose evidence is judged, YYYYMM")  //
       ("json", po::bool_switch(&as_json), "print the report as JSON");
   po::options_description tuning("Thresholds (defaults: the plan's)");
@@ -102,8 +102,9 @@ int gate_evaluate(CommandContext& ctx) {
                fmt::format("CI ({:g}%)", t.confidence * 100), "EVIDENCE"});
   for (const auto& c : report.criteria) {
     table.add({c.name,
-               c.verdict == migration::Verdict::insufficient_data ? "insufficient data"
-                                                                   : std::string(to_string(c.verdict)),
+               c.verdict == migration::Verdict::insufficient_data
+                   ? "insufficient data"
+                   : std::string(to_string(c.verdict)),
                c.measured_text.empty() ? "-" : c.measured_text, c.threshold_text, c.n_text,
                ci_text(c), c.evidence});
   }
@@ -123,11 +124,11 @@ int gate_record(CommandContext& ctx) {
   std::string high = "0";
   bool as_json = false;
   po::options_description desc("Options");
-  desc.add_options()                                                     //
+  desc.add_options()                                                      //
       ("check", po::value(&r.name), "tests | security_audit (required)")  //
       ("status", po::value(&r.status), "pass | fail (required)")          //
       ("high-findings", po::value(&high),
-       "security_audit: high-severity findings still unresolved (default 0)")  //
+       "security_audit: high-severity findings still unresolved (default 0)")            //
       ("detail", po::value(&r.detail), "e.g. the CI run or audit report it comes from")  //
       ("json", po::bool_switch(&as_json), "print the record as JSON");
   if (!ctx.parse(desc)) return kExitOk;
@@ -147,8 +148,8 @@ int gate_record(CommandContext& ctx) {
     r.high_findings_unresolved = std::stoll(high, &used);
     if (used != high.size() || r.high_findings_unresolved < 0) throw std::invalid_argument(high);
   } catch (const std::exception&) {
-    throw UsageError(fmt::format(
-        "gate record: --high-findings expects a count (0 or more), got '{}'", high));
+    throw UsageError(
+        fmt::format("gate record: --high-findings expects a count (0 or more), got '{}'", high));
   }
   if (r.name != "security_audit" && r.high_findings_unresolved != 0) {
     throw UsageError("gate record: --high-findings applies to --check security_audit only");

@@ -91,8 +91,8 @@ int snapshot_create(CommandContext& ctx) {
   migration::SnapshotSources sources;
   sources.state_dir = options.state_dir;
   sources.config_dir = config.config_dir();
-  sources.output_dir = options.host.output_dir.empty() ? options.state_dir / "output"
-                                                       : options.host.output_dir;
+  sources.output_dir =
+      options.host.output_dir.empty() ? options.state_dir / "output" : options.host.output_dir;
   migration::SnapshotStore store(sources.state_dir);
   migration::SnapshotInfo s = guarded("create", [&] { return store.create(sources, reason); });
   if (as_json) {
@@ -137,7 +137,7 @@ int snapshot_show(CommandContext& ctx) {
   bool as_json = false;
   po::options_description desc("Options");
   desc.add_options()("id", po::value(&id), "the snapshot id")("json", po::bool_switch(&as_json),
-                                                               "print JSON");
+                                                              "print JSON");
   po::positional_options_description pos;
   pos.add("id", 1);
   if (!ctx.parse(desc, pos)) return kExitOk;
@@ -148,8 +148,11 @@ int snapshot_show(CommandContext& ctx) {
   if (as_json) {
     json entries = json::array();
     for (const auto& e : m.entries) {
-      json j = {{"path", e.path}, {"type", e.type}, {"size", e.size},
-                {"sha256", e.sha256.empty() ? json(nullptr) : json(e.sha256)}, {"mode", e.mode}};
+      json j = {{"path", e.path},
+                {"type", e.type},
+                {"size", e.size},
+                {"sha256", e.sha256.empty() ? json(nullptr) : json(e.sha256)},
+                {"mode", e.mode}};
       if (e.type == "symlink") j["target"] = e.target;
       entries.push_back(std::move(j));
     }
@@ -162,9 +165,8 @@ int snapshot_show(CommandContext& ctx) {
              "snapshot:   {}\ncreated:    {}\nreason:     {}\nkernel:     {}\nconfig:     {}\n"
              "outputs:    {}{}\nfiles:      {} ({})\nmanifest:   sha256 {}{}\n",
              s.id, s.created_at, s.reason, s.kernel_version, s.sources.config_dir.string(),
-             s.sources.output_dir.string(), s.output_dir_existed ? "" : " (did not exist)",
-             s.files, size_text(s.bytes), s.manifest_sha256,
-             s.error.empty() ? "" : " (" + s.error + ")");
+             s.sources.output_dir.string(), s.output_dir_existed ? "" : " (did not exist)", s.files,
+             size_text(s.bytes), s.manifest_sha256, s.error.empty() ? "" : " (" + s.error + ")");
   std::vector<std::string> modes;
   for (const auto& mm : state.value("module_modes", nlohmann::json::array())) {
     modes.push_back(fmt::format("{}={}", mm.value("module", "?"), mm.value("mode", "?")));
@@ -190,7 +192,7 @@ int snapshot_verify(CommandContext& ctx) {
   bool as_json = false;
   po::options_description desc("Options");
   desc.add_options()("id", po::value(&id), "the snapshot id")("json", po::bool_switch(&as_json),
-                                                               "print JSON");
+                                                              "print JSON");
   po::positional_options_description pos;
   pos.add("id", 1);
   if (!ctx.parse(desc, pos)) return kExitOk;
@@ -198,14 +200,14 @@ int snapshot_verify(CommandContext& ctx) {
   migration::SnapshotStore store(migration_state_dir(ctx));
   migration::VerifyReport r = guarded("verify", [&] { return store.verify(id); });
   if (as_json) {
-    json doc = {{"id", r.id},
-                {"ok", r.ok()},
-                {"checked", r.checked},
-                {"manifest_problem", r.manifest_problem.empty() ? json(nullptr)
-                                                                 : json(r.manifest_problem)},
-                {"missing", r.missing},
-                {"changed", r.changed},
-                {"extra", r.extra}};
+    json doc = {
+        {"id", r.id},
+        {"ok", r.ok()},
+        {"checked", r.checked},
+        {"manifest_problem", r.manifest_problem.empty() ? json(nullptr) : json(r.manifest_problem)},
+        {"missing", r.missing},
+        {"changed", r.changed},
+        {"extra", r.extra}};
     ctx.out << doc.dump(2) << "\n";
   } else if (r.ok()) {
     fmt::print(ctx.out, "snapshot {}: ok, {} entries match the manifest (sha256 of every file)\n",
@@ -239,7 +241,8 @@ int snapshot_restore(CommandContext& ctx) {
         "{} (pass --state-dir to restore without reading the configuration)", e.what()));
   }
   migration::SnapshotStore store(state_dir);
-  migration::SnapshotSources targets = guarded("restore", [&] { return store.show(id); }).info.sources;
+  migration::SnapshotSources targets =
+      guarded("restore", [&] { return store.show(id); }).info.sources;
   targets.state_dir = state_dir;
   migration::RestoreResult r =
       guarded("restore", [&] { return store.restore(id, targets, dry_run); });
@@ -258,17 +261,17 @@ int snapshot_restore(CommandContext& ctx) {
     ctx.out << doc.dump(2) << "\n";
     return kExitOk;
   }
-  fmt::print(ctx.out, "snapshot {}{}: config {}, outputs {}\n", r.id,
-             r.dry_run ? " (dry run)" : "", targets.config_dir.string(),
-             targets.output_dir.string());
+  fmt::print(ctx.out, "snapshot {}{}: config {}, outputs {}\n", r.id, r.dry_run ? " (dry run)" : "",
+             targets.config_dir.string(), targets.output_dir.string());
   if (!r.changes.empty()) {
     Table table({"ACTION", "PATH", "WHY"});
     for (const auto& c : r.changes) table.add({c.action, c.path.string(), c.detail});
     table.print(ctx.out);
   }
   if (r.dry_run) {
-    fmt::print(ctx.out, "dry run: {} change(s) would be made, {} entries already equal; nothing "
-                        "was changed\n",
+    fmt::print(ctx.out,
+               "dry run: {} change(s) would be made, {} entries already equal; nothing "
+               "was changed\n",
                r.changes.size(), r.unchanged);
   } else {
     fmt::print(ctx.out,

@@ -110,10 +110,10 @@ int todo_add(CommandContext& ctx) {
   bool as_json = false;
   po::options_description desc("Options");
   desc.add_options()("title", po::value(&item.title), "what is to be done (required)")(
-      "detail", po::value(&item.detail), "more about it")(
-      "module", po::value(&item.module), "the module it is about")(
-      "link", po::value(&item.link), "a file or URL to look at")(
-      "json", po::bool_switch(&as_json), "print the item as JSON");
+      "detail", po::value(&item.detail), "more about it")("module", po::value(&item.module),
+                                                          "the module it is about")(
+      "link", po::value(&item.link), "a file or URL to look at")("json", po::bool_switch(&as_json),
+                                                                 "print the item as JSON");
   if (!ctx.parse(desc)) return kExitOk;
   if (item.title.find_first_not_of(" \t\r\n") == std::string::npos) {
     throw UsageError("todo add: --title is required and cannot be blank");

@@ -25,9 +25,7 @@ std::string ratio_text(double r) {
   return fmt::format("{:.3f}", r);
 }
 
-std::string confidence_text(double confidence) {
-  return fmt::format("{:g}%", confidence * 100);
-}
+std::string confidence_text(double confidence) { return fmt::format("{:g}%", confidence * 100); }
 
 /// a / b for latencies: a zero baseline makes any V2 latency infinitely worse, and 0/0 equal.
 double latency_ratio(double v2, double v1) {
@@ -74,17 +72,17 @@ CriterionResult replay_consistency(const GateEvidence& e, const GateThresholds& 
                ? static_cast<double>(r->fields_matched) / static_cast<double>(r->fields_compared)
                : 1.0;
   };
-  std::stable_sort(modules.begin(), modules.end(),
-                   [&](const ReplaySample* a, const ReplaySample* b) { return share(a) < share(b); });
+  std::stable_sort(
+      modules.begin(), modules.end(),
+      [&](const ReplaySample* a, const ReplaySample* b) { return share(a) < share(b); });
   std::vector<std::string> per_module;
   for (const ReplaySample* r : modules) {
     per_module.push_back(fmt::format("{} {}/{} ({}, {} runs)", r->module, r->fields_matched,
                                      r->fields_compared, pct(share(r)), r->runs));
   }
-  c.evidence = e.replay_source.empty()
-                   ? "no replay or shadow runs recorded for this month"
-                   : fmt::format("{}: {} runs; {}", e.replay_source, runs,
-                                 fmt::join(per_module, ", "));
+  c.evidence = e.replay_source.empty() ? "no replay or shadow runs recorded for this month"
+                                       : fmt::format("{}: {} runs; {}", e.replay_source, runs,
+                                                     fmt::join(per_module, ", "));
   if (compared < std::max<int64_t>(1, t.min_replay_fields)) {
     c.verdict = Verdict::insufficient_data;
     c.why = fmt::format("{} compared fields, at least {} needed", compared,
@@ -129,12 +127,12 @@ CriterionResult tests_and_security(const GateEvidence& e) {
           name, name, std::string_view(name) == "security_audit" ? " --high-findings N" : ""));
       return;
     }
-    evidence.push_back(fmt::format(
-        "{}: {}{} (recorded {}{})", name, r->status,
-        std::string_view(name) == "security_audit"
-            ? fmt::format(", {} high unresolved", r->high_findings_unresolved)
-            : "",
-        r->recorded_at, r->detail.empty() ? "" : ": " + r->detail));
+    evidence.push_back(
+        fmt::format("{}: {}{} (recorded {}{})", name, r->status,
+                    std::string_view(name) == "security_audit"
+                        ? fmt::format(", {} high unresolved", r->high_findings_unresolved)
+                        : "",
+                    r->recorded_at, r->detail.empty() ? "" : ": " + r->detail));
     if (r->status != "pass") failures.push_back(fmt::format("{} recorded as {}", name, r->status));
   };
   describe("tests", tests);
@@ -143,13 +141,13 @@ CriterionResult tests_and_security(const GateEvidence& e) {
     failures.push_back(
         fmt::format("{} unresolved high finding(s)", audit->high_findings_unresolved));
   }
-  c.measured = audit != nullptr ? std::optional<double>(static_cast<double>(
-                                      audit->high_findings_unresolved))
-                                : std::nullopt;
-  c.measured_text = fmt::format(
-      "tests {}, audit {}, {} high open", tests != nullptr ? tests->status : "missing",
-      audit != nullptr ? audit->status : "missing",
-      audit != nullptr ? std::to_string(audit->high_findings_unresolved) : "?");
+  c.measured = audit != nullptr
+                   ? std::optional<double>(static_cast<double>(audit->high_findings_unresolved))
+                   : std::nullopt;
+  c.measured_text =
+      fmt::format("tests {}, audit {}, {} high open", tests != nullptr ? tests->status : "missing",
+                  audit != nullptr ? audit->status : "missing",
+                  audit != nullptr ? std::to_string(audit->high_findings_unresolved) : "-");
   c.evidence = fmt::format("{}", fmt::join(evidence, "; "));
   c.verdict = failures.empty() ? Verdict::pass : Verdict::fail;
   c.why = failures.empty() ? "tests pass; security audit pass, 0 high unresolved"
@@ -195,11 +193,12 @@ CriterionResult latency(const GateEvidence& e, const GateThresholds& t) {
   }
   if (c.n < std::max<int64_t>(1, t.min_latency_pairs)) {
     c.verdict = Verdict::insufficient_data;
-    c.why = fmt::format("{} pairs, at least {} needed", n, std::max<int64_t>(1, t.min_latency_pairs));
+    c.why =
+        fmt::format("{} pairs, at least {} needed", n, std::max<int64_t>(1, t.min_latency_pairs));
     return c;
   }
-  const double measured = latency_ratio(percentile(v2, t.latency_percentile),
-                                        percentile(v1, t.latency_percentile));
+  const double measured =
+      latency_ratio(percentile(v2, t.latency_percentile), percentile(v1, t.latency_percentile));
   c.measured = measured;
   c.measured_text = ratio_text(measured);
   std::vector<double> s1(n);
@@ -239,10 +238,13 @@ CriterionResult mttd(const GateEvidence& e, const GateThresholds& t) {
   const std::vector<double>& v2 = e.mttd_v2_s;
   c.n = static_cast<int64_t>(v1.size() + v2.size());
   c.n_text = fmt::format("{} V1 + {} V2 failures", v1.size(), v2.size());
-  const std::string source = e.mttd_source.empty() ? "detections" : e.mttd_source;
-  c.evidence = fmt::format("{}: mean MTTD V1 {} s (n={}), V2 {} s (n={})", source,
-                           v1.empty() ? "n/a" : fmt::format("{:.1f}", mean(v1)), v1.size(),
-                           v2.empty() ? "n/a" : fmt::format("{:.1f}", mean(v2)), v2.size());
+  auto mean_text = [](const std::vector<double>& v) {
+    return v.empty() ? std::string("n/a") : fmt::format("{:.1f} s", mean(v));
+  };
+  c.evidence = e.mttd_source.empty()
+                   ? "no MTTD records for this month"
+                   : fmt::format("{}: mean MTTD V1 {} (n={}), V2 {} (n={})", e.mttd_source,
+                                 mean_text(v1), v1.size(), mean_text(v2), v2.size());
   const int64_t need = std::max<int64_t>(1, t.min_mttd_samples);
   if (static_cast<int64_t>(v1.size()) < need || static_cast<int64_t>(v2.size()) < need) {
     c.verdict = Verdict::insufficient_data;
@@ -284,12 +286,9 @@ json number_or_null(double v) { return std::isfinite(v) ? json(v) : json(nullptr
 
 std::string_view to_string(Verdict verdict) {
   switch (verdict) {
-    case Verdict::pass:
-      return "pass";
-    case Verdict::fail:
-      return "fail";
-    case Verdict::insufficient_data:
-      return "insufficient_data";
+    case Verdict::pass: return "pass";
+    case Verdict::fail: return "fail";
+    case Verdict::insufficient_data: return "insufficient_data";
   }
   return "fail";
 }
@@ -323,23 +322,22 @@ GateReport evaluate(const GateEvidence& evidence, const GateThresholds& threshol
 json to_json(const GateReport& report) {
   json criteria = json::array();
   for (const CriterionResult& c : report.criteria) {
-    criteria.push_back(
-        {{"name", c.name},
-         {"title", c.title},
-         {"verdict", std::string(to_string(c.verdict))},
-         {"measured", c.measured ? number_or_null(*c.measured) : json(nullptr)},
-         {"measured_text", c.measured_text},
-         {"threshold", c.threshold},
-         {"threshold_text", c.threshold_text},
-         {"n", c.n},
-         {"n_text", c.n_text},
-         {"ci", c.ci ? json{{"low", number_or_null(c.ci->low)},
-                            {"high", number_or_null(c.ci->high)},
-                            {"confidence", report.thresholds.confidence}}
-                     : json(nullptr)},
-         {"why", c.why},
-         {"rule", c.rule},
-         {"evidence", c.evidence}});
+    criteria.push_back({{"name", c.name},
+                        {"title", c.title},
+                        {"verdict", std::string(to_string(c.verdict))},
+                        {"measured", c.measured ? number_or_null(*c.measured) : json(nullptr)},
+                        {"measured_text", c.measured_text},
+                        {"threshold", c.threshold},
+                        {"threshold_text", c.threshold_text},
+                        {"n", c.n},
+                        {"n_text", c.n_text},
+                        {"ci", c.ci ? json{{"low", number_or_null(c.ci->low)},
+                                           {"high", number_or_null(c.ci->high)},
+                                           {"confidence", report.thresholds.confidence}}
+                                    : json(nullptr)},
+                        {"why", c.why},
+                        {"rule", c.rule},
+                        {"evidence", c.evidence}});
   }
   const GateThresholds& t = report.thresholds;
   return {{"target_month", report.target_month},

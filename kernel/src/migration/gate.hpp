@@ -2,7 +2,7 @@
 // The go/no-go gate: the plan's four acceptance thresholds (seed plan section 5), each decided
 // on recorded evidence with its measured value, threshold, sample size and confidence
 // interval. Pure computation: gate_evidence.hpp collects the evidence. Decision rules and
-// why: docs/migration.md#the-gonogo-gate.
+// why: docs/migration.md#the-gono-go-gate.
 //
 //   migration::GateEvidence evidence = migration::collect_gate_evidence(state_dir, "202602");
 //   migration::GateReport report = migration::evaluate(evidence, migration::GateThresholds{});
@@ -48,7 +48,7 @@ struct GateEvidence {
   std::string replay_source;  ///< e.g. "replay runs"; "" when there is none.
   std::vector<CheckResult> checks;
   std::vector<LatencyPair> latency;
-  std::string latency_source;  ///< e.g. "shadow runs where both succeeded".
+  std::string latency_source;     ///< e.g. "shadow runs where both succeeded".
   std::vector<double> mttd_v1_s;  ///< Onset to detection, seconds, per V1 failure.
   std::vector<double> mttd_v2_s;
   std::string mttd_source;

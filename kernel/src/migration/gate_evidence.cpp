@@ -116,7 +116,8 @@ void read_runs(const fs::path& file, const std::string& dir_module,
       skips.add(number, "\"kind\" is not \"shadow\" or \"replay\"");
       continue;
     }
-    if (!j.contains("run_id") || !j["run_id"].is_string() || j["run_id"].get<std::string>().empty()) {
+    if (!j.contains("run_id") || !j["run_id"].is_string() ||
+        j["run_id"].get<std::string>().empty()) {
       skips.add(number, "no \"run_id\"");
       continue;
     }
@@ -142,8 +143,7 @@ void read_runs(const fs::path& file, const std::string& dir_module,
       }
       line.latency = LatencyPair{*l1, *l2, line.module};
     }
-    lines[line.kind + '\n' + line.module + '\n' + j["run_id"].get<std::string>()] =
-        std::move(line);
+    lines[line.kind + '\n' + line.module + '\n' + j["run_id"].get<std::string>()] = std::move(line);
   }
   skips.note(notes);
 }
@@ -180,7 +180,8 @@ void collect_runs(const fs::path& dir, GateEvidence& e) {
       s.fields_compared += line.fields->first;
       s.fields_matched += line.fields->second;
     }
-    if (line.latency) (line.kind == "shadow" ? shadow_pairs : replay_pairs).push_back(*line.latency);
+    if (line.latency)
+      (line.kind == "shadow" ? shadow_pairs : replay_pairs).push_back(*line.latency);
   }
   if (!replay.empty()) {
     e.replay_source = "replay runs";
@@ -221,7 +222,8 @@ void collect_mttd(const fs::path& file, GateEvidence& e) {
       skips.add(number, "not a JSON object");
       continue;
     }
-    const std::string impl = j.value("impl", json()).is_string() ? j["impl"].get<std::string>() : "";
+    const std::string impl =
+        j.value("impl", json()).is_string() ? j["impl"].get<std::string>() : "";
     if (impl != "v1" && impl != "v2") {
       skips.add(number, "\"impl\" is not \"v1\" or \"v2\"");
       continue;
@@ -258,9 +260,9 @@ void collect_mttd(const fs::path& file, GateEvidence& e) {
   skips.note(e.notes);
   e.mttd_source = fmt::format("mttd.jsonl ({} detections)", used);
   if (undetected_v1 + undetected_v2 > 0) {
-    e.notes.push_back(fmt::format(
-        "{}: {} V1 and {} V2 failure(s) never detected (not in the means)", file.string(),
-        undetected_v1, undetected_v2));
+    e.notes.push_back(
+        fmt::format("{}: {} V1 and {} V2 failure(s) never detected (not in the means)",
+                    file.string(), undetected_v1, undetected_v2));
   }
 }
 
@@ -279,8 +281,8 @@ fs::path reconcile_dir(const fs::path& state_dir, std::string_view month) {
 
 std::optional<double> parse_timestamp(std::string_view s) {
   int y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0;
-  if (!digits(s, 0, 4, y) || s.size() < 19 || s[4] != '-' || !digits(s, 5, 2, mo) ||
-      s[7] != '-' || !digits(s, 8, 2, d) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
+  if (!digits(s, 0, 4, y) || s.size() < 19 || s[4] != '-' || !digits(s, 5, 2, mo) || s[7] != '-' ||
+      !digits(s, 8, 2, d) || (s[10] != 'T' && s[10] != 't' && s[10] != ' ') ||
       !digits(s, 11, 2, h) || s[13] != ':' || !digits(s, 14, 2, mi) || s[16] != ':' ||
       !digits(s, 17, 2, sec)) {
     return std::nullopt;
@@ -355,8 +357,8 @@ sqlite::Database* GateCheckStore::db(bool create) {
 CheckResult GateCheckStore::record(CheckResult result) {
   const auto& known = known_checks();
   if (std::find(known.begin(), known.end(), result.name) == known.end()) {
-    throw std::invalid_argument(fmt::format("unknown check '{}': expected one of {}", result.name,
-                                            fmt::join(known, ", ")));
+    throw std::invalid_argument(
+        fmt::format("unknown check '{}': expected one of {}", result.name, fmt::join(known, ", ")));
   }
   if (result.status != "pass" && result.status != "fail") {
     throw std::invalid_argument(

@@ -8,9 +8,9 @@
 
 #include <algorithm>
 #include <array>
+#include <cctype>
 #include <cerrno>
 #include <chrono>
-#include <cctype>
 #include <cstring>
 #include <fstream>
 #include <map>
@@ -192,16 +192,11 @@ Stat stat_of(const fs::path& path, bool follow = false) {
 
 std::string type_name(Stat::Type t) {
   switch (t) {
-    case Stat::file:
-      return "file";
-    case Stat::dir:
-      return "dir";
-    case Stat::symlink:
-      return "symlink";
-    case Stat::other:
-      return "special file";
-    case Stat::none:
-      break;
+    case Stat::file: return "file";
+    case Stat::dir: return "dir";
+    case Stat::symlink: return "symlink";
+    case Stat::other: return "special file";
+    case Stat::none: break;
   }
   return "nothing";
 }
@@ -324,8 +319,7 @@ LoadedManifest load_manifest(const fs::path& dir, const std::string& id) {
     info.sources.state_dir = src.value("state_dir", "");
     info.sources.config_dir = src.at("config_dir").get<std::string>();
     info.sources.output_dir = src.at("output_dir").get<std::string>();
-    info.sources.scheduler_modules =
-        src.value("scheduler_modules", info.sources.scheduler_modules);
+    info.sources.scheduler_modules = src.value("scheduler_modules", info.sources.scheduler_modules);
     info.output_dir_existed = src.value("output_dir_existed", true);
     info.manifest_sha256 = m.value("manifest_sha256", "");
     for (const json& e : m.at("entries")) {
@@ -341,8 +335,8 @@ LoadedManifest load_manifest(const fs::path& dir, const std::string& id) {
         return out;
       }
       if (entry.type != "file" && entry.type != "dir" && entry.type != "symlink") {
-        out.problem = fmt::format("manifest.json: '{}' has unknown type '{}'", entry.path,
-                                  entry.type);
+        out.problem =
+            fmt::format("manifest.json: '{}' has unknown type '{}'", entry.path, entry.type);
         return out;
       }
       if (entry.type == "file") {
@@ -472,8 +466,7 @@ json scheduler_state(const SnapshotSources& sources) {
            {"module", runs.column_text(1)},
            {"action", runs.column_text(2)},
            {"status", runs.column_text(3)},
-           {"idempotency_key",
-            runs.column_is_null(4) ? json(nullptr) : json(runs.column_text(4))},
+           {"idempotency_key", runs.column_is_null(4) ? json(nullptr) : json(runs.column_text(4))},
            {"created_at", runs.column_text(5)},
            {"updated_at", runs.column_text(6)}});
     }
@@ -530,8 +523,12 @@ class TreeSync {
         prefix_(std::move(prefix)),
         live_root_(std::move(live_root)),
         canonical_root_(canonical_or_absolute(live_root_)),
-        exclude_(std::move(exclude)),
         apply_(apply) {
+    // Only a state directory below the tree needs keeping out of it (the default output
+    // directory, var/output, is itself below the state directory, var).
+    if (is_within(exclude, canonical_root_) && exclude != canonical_root_) {
+      exclude_ = std::move(exclude);
+    }
     for (const SnapshotEntry& e : manifest_.entries) {
       if (e.path == prefix_) {
         entries_[""] = &e;
@@ -548,7 +545,7 @@ class TreeSync {
     std::vector<std::pair<fs::path, mode_t>> dir_modes;
     for (const auto& [rel, entry] : entries_) {
       const fs::path live = rel.empty() ? live_root_ : live_root_ / rel;
-      if (!rel.empty() && is_within(canonical_root_ / rel, exclude_)) continue;
+      if (!rel.empty() && excluded(canonical_root_ / rel)) continue;
       const fs::path source = manifest_.info.dir / entry->path;
       const mode_t mode = parse_mode(entry->mode);
       Stat st = stat_of(live, rel.empty());
@@ -563,8 +560,8 @@ class TreeSync {
           continue;
         }
         if (st.type != Stat::none) {
-          change("remove", live, fmt::format("a {} where the snapshot has a directory",
-                                             type_name(st.type)));
+          change("remove", live,
+                 fmt::format("a {} where the snapshot has a directory", type_name(st.type)));
           if (apply_) remove_path(live);
         }
         change("mkdir", live, "missing");
@@ -625,6 +622,10 @@ class TreeSync {
   }
 
  private:
+  [[nodiscard]] bool excluded(const fs::path& canonical) const {
+    return !exclude_.empty() && is_within(canonical, exclude_);
+  }
+
   static fs::path temp_name(const fs::path& live) {
     return live.parent_path() / ("." + live.filename().string() + kRestoreSuffix);
   }
@@ -661,8 +662,8 @@ class TreeSync {
       if (st.type == Stat::none) continue;
       if (st.type == Stat::dir) {
         const fs::path canonical = canonical_root_ / child_rel;
-        if (is_within(canonical, exclude_)) continue;  // the state directory is never touched
-        if (is_within(exclude_, canonical)) {          // ... nor what leads to it
+        if (excluded(canonical)) continue;  // the state directory is never touched
+        if (!exclude_.empty() && is_within(exclude_, canonical)) {  // ... nor what leads to it
           remove_extras(child, child_rel);
           continue;
         }
@@ -682,7 +683,7 @@ class TreeSync {
   std::string prefix_;
   fs::path live_root_;
   fs::path canonical_root_;
-  fs::path exclude_;
+  fs::path exclude_;  ///< The state directory when it lies below the tree; else empty.
   bool apply_;
   std::map<std::string, const SnapshotEntry*> entries_;  ///< By path relative to the tree.
   std::vector<RestoreChange>* changes_ = nullptr;
@@ -705,8 +706,7 @@ SnapshotStore::SnapshotStore(fs::path state_dir)
 fs::path SnapshotStore::dir_of(const std::string& id) const {
   const bool well_formed =
       !id.empty() && id.front() != '.' && std::all_of(id.begin(), id.end(), [](char c) {
-        return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '-' ||
-               c == '.';
+        return std::isalnum(static_cast<unsigned char>(c)) != 0 || c == '_' || c == '-' || c == '.';
       });
   const fs::path dir = root_ / id;
   if (!well_formed || stat_of(dir).type != Stat::dir) {
@@ -844,9 +844,9 @@ json SnapshotStore::state(const std::string& id) const {
   std::ifstream in(file, std::ios::binary);
   json j = in ? json::parse(in, nullptr, false) : json(nullptr);
   if (!in || j.is_discarded() || !j.is_object()) {
-    throw SnapshotError(SnapshotError::Kind::corrupted,
-                        fmt::format("snapshot {}: {} is missing or not valid JSON", id,
-                                    file.string()));
+    throw SnapshotError(
+        SnapshotError::Kind::corrupted,
+        fmt::format("snapshot {}: {} is missing or not valid JSON", id, file.string()));
   }
   return j;
 }
@@ -928,10 +928,10 @@ RestoreResult SnapshotStore::restore(const std::string& id, const SnapshotSource
     throw SnapshotError(
         SnapshotError::Kind::corrupted,
         fmt::format("snapshot {} failed verification ({}{}); refusing to restore from it", id,
-                    fmt::join(problems.begin(), problems.begin() + static_cast<std::ptrdiff_t>(shown), "; "),
-                    problems.size() > shown
-                        ? fmt::format("; and {} more", problems.size() - shown)
-                        : std::string()));
+                    fmt::join(problems.begin(),
+                              problems.begin() + static_cast<std::ptrdiff_t>(shown), "; "),
+                    problems.size() > shown ? fmt::format("; and {} more", problems.size() - shown)
+                                            : std::string()));
   }
   SnapshotManifest manifest = show(id);
   const fs::path exclude =
@@ -942,6 +942,13 @@ RestoreResult SnapshotStore::restore(const std::string& id, const SnapshotSource
   result.dry_run = dry_run;
   const std::array<std::pair<const char*, fs::path>, 2> trees = {
       {{"config", targets.config_dir}, {"outputs", targets.output_dir}}};
+  for (const auto& [prefix, live] : trees) {
+    if (canonical_or_absolute(live) == exclude) {
+      throw SnapshotError(
+          SnapshotError::Kind::invalid,
+          fmt::format("refusing to restore {} into the state directory {}", prefix, live.string()));
+    }
+  }
   for (const auto& [prefix, live] : trees) {
     if (!dry_run && stat_of(live, true).type == Stat::none) {
       std::error_code ec;

@@ -36,7 +36,7 @@ struct SnapshotSources {
 /// "config", "config/env/dev.toml", "outputs/...", "state.json".
 struct SnapshotEntry {
   std::string path;
-  std::string type;  ///< "file", "dir" or "symlink".
+  std::string type;    ///< "file", "dir" or "symlink".
   uint64_t size = 0;   ///< file: bytes; otherwise 0.
   std::string sha256;  ///< file: of its bytes; symlink: of its target text; dir: "".
   std::string mode;    ///< Permission bits in octal, e.g. "0644".
@@ -45,7 +45,7 @@ struct SnapshotEntry {
 
 struct SnapshotInfo {
   std::string id;
-  std::string created_at;      ///< ISO-8601 UTC.
+  std::string created_at;  ///< ISO-8601 UTC.
   std::string reason;
   std::string kernel_version;  ///< "0.1.0 (build 1a2b3c4d5e6f)".
   std::filesystem::path dir;   ///< <state_dir>/snapshots/<id>.
@@ -64,8 +64,8 @@ struct SnapshotManifest {
 
 struct VerifyReport {
   std::string id;
-  std::string manifest_problem;  ///< "" when manifest.json reads and its checksum matches.
-  size_t checked = 0;            ///< Entries whose copy matched.
+  std::string manifest_problem;      ///< "" when manifest.json reads and its checksum matches.
+  size_t checked = 0;                ///< Entries whose copy matched.
   std::vector<std::string> missing;  ///< Entries with no copy.
   std::vector<std::string> changed;  ///< "PATH: why" (size, sha256, type, target).
   std::vector<std::string> extra;    ///< Files in the snapshot that the manifest does not list.
@@ -102,8 +102,7 @@ class SnapshotError : public std::runtime_error {
     io,         ///< A file could not be read or written (the message names it).
     invalid,    ///< Sources that cannot be snapshotted (e.g. the state dir as output dir).
   };
-  SnapshotError(Kind kind, const std::string& message)
-      : std::runtime_error(message), kind_(kind) {}
+  SnapshotError(Kind kind, const std::string& message) : std::runtime_error(message), kind_(kind) {}
   [[nodiscard]] Kind kind() const { return kind_; }
 
  private:
@@ -112,9 +111,10 @@ class SnapshotError : public std::runtime_error {
 
 /// The snapshots of one state directory.
 ///
-///   migration::SnapshotSources sources{.state_dir = options.state_dir,
-///                                      .config_dir = config.config_dir(),
-///                                      .output_dir = options.host.output_dir};
+///   migration::SnapshotSources sources;
+///   sources.state_dir = options.state_dir;        // KernelOptions after config::apply_config
+///   sources.config_dir = config.config_dir();     // EffectiveConfig
+///   sources.output_dir = options.host.output_dir;
 ///   migration::SnapshotStore snapshots(sources.state_dir);
 ///   migration::SnapshotInfo snap = snapshots.create(sources, "cutover report_orchestrator");
 ///   ...

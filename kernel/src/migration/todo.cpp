@@ -78,9 +78,8 @@ std::vector<TodoItem> TodoList::list(bool include_done) {
   std::vector<TodoItem> items;
   sqlite::Database* d = db(false);
   if (d == nullptr) return items;
-  sqlite::Statement st = d->prepare(
-      fmt::format("SELECT {} FROM todos {} ORDER BY id", kColumns,
-                  include_done ? "" : "WHERE status = 'open'"));
+  sqlite::Statement st = d->prepare(fmt::format("SELECT {} FROM todos {} ORDER BY id", kColumns,
+                                                include_done ? "" : "WHERE status = 'open'"));
   while (st.step()) items.push_back(read_item(st));
   return items;
 }

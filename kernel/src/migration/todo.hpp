@@ -20,10 +20,10 @@ struct TodoItem {
   std::string created_at;  ///< ISO-8601 UTC.
   std::string title;
   std::string detail;
-  std::string source;  ///< Who made it: "rollback", "operator", ...
-  std::string module;  ///< The module it is about, or "".
-  std::string link;    ///< e.g. the path of rollback_report.md, or "".
-  std::string status;  ///< "open" or "done".
+  std::string source;     ///< Who made it: "rollback", "operator", ...
+  std::string module;     ///< The module it is about, or "".
+  std::string link;       ///< e.g. the path of rollback_report.md, or "".
+  std::string status;     ///< "open" or "done".
   std::string done_at;    ///< "" while open.
   std::string done_note;  ///< "" while open, or when closed without a note.
 };
@@ -51,10 +51,13 @@ class TodoError : public std::runtime_error {
 /// The to-do list of one state directory. Each call is its own transaction; safe to use from
 /// several processes at once (SQLite WAL). Not thread-safe: one object per thread.
 ///
-///   migration::TodoList todos(kernel.options().state_dir);
-///   auto item = todos.add({.title = "Rollback of report_orchestrator: find the cause",
-///                          .detail = "...", .source = "rollback",
-///                          .module = "report_orchestrator", .link = report.string()});
+///   migration::NewTodo item;
+///   item.title = "Rollback of report_orchestrator: find the cause";
+///   item.detail = "...";
+///   item.source = "rollback";
+///   item.module = "report_orchestrator";
+///   item.link = report_path.string();  // rollback_report.md
+///   migration::TodoItem added = migration::TodoList(kernel.options().state_dir).add(item);
 class TodoList {
  public:
   /// Nothing is opened until the first call. Reading a state directory that has no database
