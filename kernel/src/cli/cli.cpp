@@ -34,7 +34,7 @@ struct CommandSpec {
   int (*handler)(CommandContext&);
 };
 
-constexpr std::array<CommandSpec, 25> kCommands = {{
+constexpr std::array<CommandSpec, 35> kCommands = {{
     {"plugins", "list", "agentsys plugins list [--json]",
      "List the plugins loaded from the plugin directories, and the files refused with why.",
      &plugins_list},
@@ -121,6 +121,36 @@ constexpr std::array<CommandSpec, 25> kCommands = {{
      "[--rows-per-month N] [--seed N] [--force] [--json]",
      "Generate the deterministic sample operations database the reports read (SQLite).",
      &sample_generate},
+    {"snapshot", "create", "agentsys snapshot create [--reason TEXT] [--json]",
+     "Copy the configuration, the outputs and the scheduler state into a checksummed snapshot.",
+     &snapshot_create},
+    {"snapshot", "list", "agentsys snapshot list [--json]",
+     "List the snapshots of the state directory, oldest first.", &snapshot_list},
+    {"snapshot", "show", "agentsys snapshot show ID [--json]",
+     "Show a snapshot's manifest: sources, recorded module modes, every file and its SHA-256.",
+     &snapshot_show},
+    {"snapshot", "verify", "agentsys snapshot verify ID [--json]",
+     "Recompute every checksum of a snapshot; exit 1 when a file is missing, changed or extra.",
+     &snapshot_verify},
+    {"snapshot", "restore", "agentsys snapshot restore ID [--dry-run] [--json]",
+     "Verify a snapshot, then make the configuration and output trees equal to it byte for "
+     "byte.",
+     &snapshot_restore},
+    {"todo", "list", "agentsys todo list [--all] [--json]",
+     "List open to-do items (rollbacks create them); --all includes those done.", &todo_list},
+    {"todo", "done", "agentsys todo done ID [--note TEXT] [--json]",
+     "Mark a to-do item done, with an optional note.", &todo_done},
+    {"todo", "add", "agentsys todo add --title T [--detail D] [--module M] [--link L] [--json]",
+     "Add a to-do item.", &todo_add},
+    {"gate", "", "agentsys gate --target-month YYYYMM [--json] [THRESHOLD OPTIONS]",
+     "Judge the plan's four go/no-go thresholds on a month's recorded evidence; exit 0 only for "
+     "GO. Record results with 'agentsys gate record'.",
+     &gate_evaluate},
+    {"gate", "record",
+     "agentsys gate record --check tests|security_audit --status pass|fail "
+     "[--high-findings N] [--detail TEXT] [--json]",
+     "Record a result the gate reads (tests, security audit); the latest per check counts.",
+     &gate_record},
 }};
 
 po::options_description global_options(GlobalOptions& g) {
@@ -231,19 +261,30 @@ int dispatch(int argc, const char* const* argv, std::ostream& out, std::ostream&
                                  noun, fmt::join(nouns, ", ")));
   }
   std::string verb;
+  // A noun that is also a command on its own (`gate --target-month M`, `gate record ...`)
+  // takes a verb only when the first word is one of its verbs: other words are option values.
+  const bool noun_command = std::any_of(kCommands.begin(), kCommands.end(), [&](const auto& c) {
+    return c.noun == noun && c.verb.empty();
+  });
   if (has_verbs) {
     auto verb_at = std::find_if(rest.begin(), rest.end(),
                                 [](const std::string& t) { return !t.empty() && t[0] != '-'; });
-    if (verb_at == rest.end()) {
+    if (noun_command && (verb_at == rest.end() ||
+                         std::none_of(kCommands.begin(), kCommands.end(), [&](const auto& c) {
+                           return c.noun == noun && c.verb == *verb_at;
+                         }))) {
+      // The noun's own command: verb stays empty.
+    } else if (verb_at == rest.end()) {
       if (global.help) {
         print_noun_help(out, noun);
         return kExitOk;
       }
       print_noun_help(err, noun);
       return kExitUsageError;
+    } else {
+      verb = *verb_at;
+      rest.erase(verb_at);
     }
-    verb = *verb_at;
-    rest.erase(verb_at);
   }
   for (const CommandSpec& c : kCommands) {
     if (c.noun == noun && c.verb == verb) {

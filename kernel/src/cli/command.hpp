@@ -108,4 +108,18 @@ int migrate_redlines(CommandContext& ctx);
 int golden_record(CommandContext& ctx);
 int golden_replay(CommandContext& ctx);
 
+/// The state directory of the migration commands (snapshot, todo, gate): --state-dir when
+/// given (the configuration is then not read), else the environment's kernel.state_dir.
+std::filesystem::path migration_state_dir(CommandContext& ctx);
+int snapshot_create(CommandContext& ctx);
+int snapshot_list(CommandContext& ctx);
+int snapshot_show(CommandContext& ctx);
+int snapshot_verify(CommandContext& ctx);
+int snapshot_restore(CommandContext& ctx);
+int todo_list(CommandContext& ctx);
+int todo_done(CommandContext& ctx);
+int todo_add(CommandContext& ctx);
+int gate_evaluate(CommandContext& ctx);
+int gate_record(CommandContext& ctx);
+
 }  // namespace agentsys::cli

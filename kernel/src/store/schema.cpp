@@ -9,7 +9,7 @@ namespace agentsys::schema {
 namespace {
 
 // Append-only: migration N (1-based) brings the schema from version N-1 to N.
-constexpr std::array<std::string_view, 4> kMigrations = {
+constexpr std::array<std::string_view, 5> kMigrations = {
     // 1: module routing
     R"sql(
     CREATE TABLE module_modes (
@@ -118,6 +118,32 @@ constexpr std::array<std::string_view, 4> kMigrations = {
     INSERT INTO module_routing(module, mode, updated_at)
       SELECT module, mode, updated_at FROM module_modes;
     DROP TABLE module_modes;
+    )sql",
+    // 5: migration bookkeeping: operators' to-do items (rollback creates one) and the recorded
+    // results the go/no-go gate reads (tests, security audit); the latest row per check counts.
+    R"sql(
+    CREATE TABLE todos (
+      id         INTEGER PRIMARY KEY AUTOINCREMENT,
+      created_at TEXT NOT NULL,
+      title      TEXT NOT NULL,
+      detail     TEXT NOT NULL DEFAULT '',
+      source     TEXT NOT NULL DEFAULT 'operator',
+      module     TEXT,
+      link       TEXT,
+      status     TEXT NOT NULL DEFAULT 'open' CHECK (status IN ('open', 'done')),
+      done_at    TEXT,
+      done_note  TEXT
+    );
+    CREATE INDEX todos_by_status ON todos(status, id);
+    CREATE TABLE gate_checks (
+      id                       INTEGER PRIMARY KEY AUTOINCREMENT,
+      check_name               TEXT NOT NULL,
+      status                   TEXT NOT NULL CHECK (status IN ('pass', 'fail')),
+      high_findings_unresolved INTEGER NOT NULL DEFAULT 0,
+      detail                   TEXT NOT NULL DEFAULT '',
+      recorded_at              TEXT NOT NULL
+    );
+    CREATE INDEX gate_checks_by_check ON gate_checks(check_name, id);
     )sql",
 };
 
