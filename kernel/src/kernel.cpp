@@ -175,6 +175,7 @@ Runner& Kernel::runner() {
     options_.runner.on_finished = [lineage_bus](const RunResult& r) { lineage_bus->finished(r); };
     runner_ = std::make_unique<Runner>(registry_, store, &bus, options_.runner);
     if (services_) {
+      services_->set_run_store(store);
       Runner* runner = runner_.get();
       services_->set_submitter([runner](TaskSpec task) { return runner->submit(std::move(task)); });
     }
