@@ -193,6 +193,7 @@ Runner& Kernel::runner() {
     runner_ = std::make_unique<Runner>(registry_, store, &bus, options_.runner);
     start_routing_watch();
     if (services_) {
+      services_->set_run_store(store);
       Runner* runner = runner_.get();
       services_->set_submitter([runner](TaskSpec task) { return runner->submit(std::move(task)); });
     }

@@ -86,7 +86,7 @@ TEST_CASE("--version and --help exit 0, no command is a usage error") {
   Cli cli;
   Result v = cli({"--version"});
   CHECK(v.exit_code == 0);
-  CHECK(contains(v.out, "plugin ABI 1.1"));
+  CHECK(contains(v.out, "plugin ABI 1.2"));
   Result h = cli({"--help"});
   CHECK(h.exit_code == 0);
   CHECK(contains(h.out, "plugins list"));
@@ -136,15 +136,15 @@ TEST_CASE("plugins list shows the bundled plugins, as a table and as JSON") {
   CHECK(r.exit_code == 0);
   for (const char* name :
        {"demo_v1", "demo_v2", "lineage", "policy", "telemetry", "report_orchestrator_v1",
-        "report_orchestrator_v2", "report_scheduler_v2"}) {
+        "report_orchestrator_v2", "report_scheduler_v2", "report_remediation_runner_v2"}) {
     CHECK(contains(r.out, name));
   }
-  CHECK(contains(r.out, "10 plugin(s) loaded, 0 refused"));
+  CHECK(contains(r.out, "11 plugin(s) loaded, 0 refused"));
 
   r = cli({"plugins", "list", "--json"});
   REQUIRE(r.exit_code == 0);
   json doc = json::parse(r.out);
-  REQUIRE(doc["plugins"].size() == 10);
+  REQUIRE(doc["plugins"].size() == 11);
   std::map<std::string, json> by_name;
   for (const json& p : doc["plugins"]) by_name[p["name"].get<std::string>()] = p;
   CHECK(doc["plugins"][0]["name"] == "demo_v1");  // sorted by name
@@ -156,6 +156,9 @@ TEST_CASE("plugins list shows the bundled plugins, as a table and as JSON") {
   CHECK(by_name["report_orchestrator_v1"]["modules"] == json::array({"report_orchestrator"}));
   CHECK(by_name["report_orchestrator_v2"]["impl"] == "v2");
   CHECK(by_name["report_scheduler_v2"]["modules"] == json::array({"report_scheduler"}));
+  CHECK(by_name["report_remediation_runner_v2"]["modules"] ==
+        json::array({"report_remediation_runner"}));
+  CHECK(by_name["report_remediation_runner_v2"]["abi"] == "1.2");
   CHECK(doc["refused"].empty());
 }
 
@@ -164,7 +167,7 @@ TEST_CASE("every bad plugin is refused with one line naming the file and why, th
   Result r = cli({"--plugin-dir", kPlugins, "--plugin-dir", kBad, "plugins", "list", "--json"});
   REQUIRE(r.exit_code == 0);
   json doc = json::parse(r.out);
-  CHECK(doc["plugins"].size() == 10);  // the bundled plugins still load
+  CHECK(doc["plugins"].size() == 11);  // the bundled plugins still load
   std::map<std::string, std::string> refused;
   for (const auto& item : doc["refused"]) {
     refused[fs::path(item["file"].get<std::string>()).stem().string()] = item["reason"];
@@ -173,8 +176,8 @@ TEST_CASE("every bad plugin is refused with one line naming the file and why, th
   CHECK(contains(refused["not_a_library"], "not a loadable shared library"));
   CHECK(contains(refused["no_entry"], "no 'as_plugin_entry' symbol"));
   CHECK(
-      contains(refused["abi_major_2"], "built for plugin ABI 2.3 but this kernel speaks ABI 1.1"));
-  CHECK(contains(refused["abi_minor_future"], "needs plugin ABI 1.8 or newer"));
+      contains(refused["abi_major_2"], "built for plugin ABI 2.3 but this kernel speaks ABI 1.2"));
+  CHECK(contains(refused["abi_minor_future"], "needs plugin ABI 1.9 or newer"));
   CHECK(refused["null_name"] == "malformed descriptor: null or empty name");
   CHECK(contains(refused["unknown_kind"], "unknown kind 42"));
   CHECK(contains(refused["missing_invoke"], "required hook on_invoke is null"));

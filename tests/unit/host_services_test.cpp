@@ -42,6 +42,7 @@ struct Host {
     HostEnvironment env;
     env.databases["ops"] = db;
     sink.enable(registry, state, store.get(), env);
+    sink.services()->set_run_store(store.get());
     RunnerOptions o;
     o.workers = 2;
     o.default_retry.maximum_attempts = 1;
@@ -220,6 +221,83 @@ TEST_CASE("sql executor: a read-only connection's authorizer refuses writes poli
   SqlQuery count;
   count.sql = "SELECT count(*) FROM t";
   CHECK(json::parse(execute_sql(db, count))["rows"] == json{{2}});
+}
+
+TEST_CASE("host: query_runs reads the kernel's run records, filtered, and is logged") {
+  Host h;
+  auto echo = [&](const std::string& key, bool dry_run = false) {
+    TaskSpec t;
+    t.module = "behave";
+    t.action = "echo";
+    t.input_json = json{{"n", key}}.dump();
+    t.idempotency_key = key;
+    t.dry_run = dry_run;
+    return h.runner->run(t);
+  };
+  REQUIRE(echo("report:a_b:202601").ok());
+  REQUIRE(echo("report:a_b:202602").ok());
+  REQUIRE(echo("report:axb:202602").ok());        // '_' of the prefix is no wildcard
+  REQUIRE(echo("report:a_b:202603", true).ok());  // a dry run: left out unless asked for
+  RunResult failed = [&] {
+    TaskSpec t;
+    t.module = "behave";
+    t.action = "fail_times";
+    t.input_json = R"({"key": "q", "failures": 5, "status": "invalid"})";
+    t.idempotency_key = "report:a_b:202604";
+    return h.runner->run(t);
+  }();
+  REQUIRE(failed.error_code == ErrorCode::invalid_input);
+
+  RunResult r =
+      h.ask("query_runs", {{"module", "behave"}, {"idempotency_key_prefix", "report:a_b:"}});
+  REQUIRE_MESSAGE(r.ok(), r.message);
+  json out = json::parse(r.output_json);
+  CHECK(out["truncated"] == false);
+  REQUIRE(out["runs"].size() == 3);
+  const json& newest = out["runs"][0];  // newest first
+  CHECK(newest["run_id"] == failed.run_id);
+  CHECK(newest["status"] == "failed");
+  CHECK(newest["error_code"] == "invalid_input");
+  CHECK(newest["action"] == "fail_times");
+  CHECK(newest["input"]["key"] == "q");  // the input as JSON
+  CHECK(newest["idempotency_key"] == "report:a_b:202604");
+  CHECK(newest["attempts"] == 1);
+  CHECK(newest["dry_run"] == false);
+  CHECK(out["runs"][2]["idempotency_key"] == "report:a_b:202601");
+  CHECK(out["runs"][2]["error_code"].is_null());
+
+  out = json::parse(h.ask("query_runs", {{"module", "behave"},
+                                         {"idempotency_key_prefix", "report:a_b:"},
+                                         {"statuses", {"failed", "timed_out"}}})
+                        .output_json);
+  REQUIRE(out["runs"].size() == 1);
+  CHECK(out["runs"][0]["run_id"] == failed.run_id);
+  out = json::parse(h.ask("query_runs", {{"module", "behave"},
+                                         {"idempotency_key_prefix", "report:a_b:"},
+                                         {"include_dry_runs", true},
+                                         {"limit", 2}})
+                        .output_json);
+  CHECK(out["runs"].size() == 2);
+  CHECK(out["truncated"] == true);
+  CHECK(json::parse(h.ask("query_runs", {{"module", "nobody"}}).output_json)["runs"].empty());
+
+  // Bad requests name the field; nothing is read.
+  for (const json& bad : {json{{"statuses", {"failed"}}}, json{{"module", "behave"}, {"limit", 0}},
+                          json{{"module", "behave"}, {"statuses", {"broken"}}}}) {
+    CAPTURE(bad.dump());
+    RunResult b = h.ask("query_runs", bad);
+    CHECK(b.error_code == ErrorCode::invalid_input);
+    CHECK(b.message.find("query_runs: '") != std::string::npos);
+  }
+
+  // Not a decision of the policy plugin, but audited like one: the kernel's own rule.
+  std::vector<DecisionRow> log = h.decisions(r.run_id);
+  REQUIRE(log.size() == 1);
+  CHECK(log[0].kind == "query_runs");
+  CHECK(log[0].decision == "allow");
+  CHECK(log[0].rule == "kernel.query_runs");
+  CHECK(log[0].plugin == "behave_v2");
+  CHECK(log[0].input.find("report:a_b:") != std::string::npos);
 }
 
 TEST_CASE("host: without a policy every side effect is refused") {

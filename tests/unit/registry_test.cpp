@@ -155,7 +155,7 @@ TEST_CASE("a side-effect service the host does not offer fails with a clear mess
   REQUIRE(registry.install(load(good("throwing_v2")), ModuleRegistry::Install::add).empty());
   Invocation r = call(registry, "throwing", "http_request");
   CHECK(r.outcome.status == AS_ERR_UNSUPPORTED);
-  CHECK(r.outcome.error == "the host does not offer http_request (kernel ABI 1.1)");
+  CHECK(r.outcome.error == "the host does not offer http_request (kernel ABI 1.2)");
 }
 
 TEST_CASE("cancellation reaches a plugin through is_cancelled") {

@@ -8,12 +8,7 @@
 #include <set>
 
 #include "config/report_version.hpp"
-#include "config/toml_to_json.hpp"
-#include "plugin/plugin_library.hpp"
-#include "policy/policy_gate.hpp"
-#include "runner/runner.hpp"
-#include "store/sqlite.hpp"
-#include "test_support.hpp"
+#include "report_test_support.hpp"
 
 namespace fs = std::filesystem;
 using namespace agentsys;
@@ -21,88 +16,6 @@ using namespace agentsys::test;
 using json = nlohmann::json;
 
 namespace {
-
-json shipped_reports() {
-  json reports = json::object();
-  for (const char* name : {"ops_monthly", "skill_usage", "tenant_cost"}) {
-    auto parsed = config::parse_toml_file(
-        kSourceDir / "config/reports" / (std::string(name) + ".toml"), name);
-    REQUIRE_MESSAGE(parsed.ok, parsed.error.message);
-    reports[name] = parsed.document;
-  }
-  return reports;
-}
-
-std::string slurp(const fs::path& file) {
-  std::ifstream in(file);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-/// A month of runs (202602) with neighbours on both sides, small enough to compute by hand.
-void write_ops_db(const fs::path& db) {
-  sqlite::Database ops(db, true);
-  ops.exec(R"(
-    CREATE TABLE tenants (tenant_id TEXT PRIMARY KEY, name TEXT NOT NULL, tier TEXT NOT NULL);
-    CREATE TABLE task_runs (run_id TEXT PRIMARY KEY, started_at TEXT NOT NULL,
-      tenant_id TEXT NOT NULL, module TEXT NOT NULL, status TEXT NOT NULL,
-      latency_ms INTEGER NOT NULL, cost_usd REAL NOT NULL, error_code TEXT);
-    CREATE TABLE skill_runs (run_id TEXT PRIMARY KEY, skill TEXT NOT NULL, tokens_in INTEGER,
-      tokens_out INTEGER);
-    INSERT INTO tenants VALUES ('t1','Acme','enterprise'), ('t2','Beta, Inc.','business'),
-                               ('t3','Gamma','starter');
-    INSERT INTO task_runs VALUES
-      ('r00','2026-01-31T23:59:59.999Z','t1','skill_router','succeeded',999,1.0,NULL),
-      ('r0j','2026-01-10T10:00:00.000Z','t3','skill_router','failed',5,0.5,'llm_rate_limited'),
-      ('r01','2026-02-01T00:00:00.000Z','t1','mcp_connector','succeeded',300,0.5,NULL),
-      ('r02','2026-02-03T10:00:00.000Z','t1','mcp_connector','failed',100,0.25,'tool_error'),
-      ('r03','2026-02-10T10:00:00.000Z','t2','mcp_connector','succeeded',200,0.25,NULL),
-      ('r04','2026-02-15T10:00:00.000Z','t2','mcp_connector','succeeded',400,1.0,NULL),
-      ('r05','2026-02-28T23:59:59.999Z','t1','mcp_connector','timed_out',500,0.0,'timeout'),
-      ('r06','2026-02-05T08:00:00.000Z','t1','skill_router','succeeded',10,0.125,NULL),
-      ('r07','2026-02-06T08:00:00.000Z','t1','skill_router','succeeded',20,0.125,NULL),
-      ('r08','2026-03-01T00:00:00.000Z','t1','mcp_connector','succeeded',7777,9.0,NULL);
-    INSERT INTO skill_runs VALUES ('r00','summarize',10,5), ('r0j','summarize',10,NULL),
-      ('r06','summarize',10,100), ('r07','translate',10,NULL);
-  )");
-}
-
-/// Host services decided by the shipped base policy plus an environment layer
-/// (config/policy/ENV.toml), as a configured kernel's are.
-class LayeredSink final : public HostSink {
- public:
-  void log(std::string_view, const CallFrame*, as_log_level, std::string_view) override {}
-  void metric(std::string_view, const CallFrame*, std::string_view, double,
-              std::string_view) override {}
-  HostServices* services() override { return services_.get(); }
-
-  void enable(ModuleRegistry& registry, const fs::path& state_dir, RunStore* log,
-              HostEnvironment env, const std::string& layer) {
-    LoadResult policy = PluginLibrary::load(bundled("policy"));
-    REQUIRE_MESSAGE(policy, policy.error);
-    REQUIRE(registry.install(policy.library, ModuleRegistry::Install::add).empty());
-    json layers = json::array();
-    for (const std::string& name : {std::string("base"), layer}) {
-      auto doc = config::parse_toml_file(kSourceDir / "config/policy" / (name + ".toml"), name);
-      REQUIRE_MESSAGE(doc.ok, doc.error.message);
-      layers.push_back({{"name", name}, {"source", name + ".toml"}, {"document", doc.document}});
-    }
-    env.state_dir = fs::canonical(state_dir);
-    env.output_dir = env.state_dir / "output";
-    json config{{"env", layer},
-                {"vars",
-                 {{"state_dir", env.state_dir.string()},
-                  {"output_dir", env.output_dir.string()},
-                  {"config_dir", (kSourceDir / "config").string()},
-                  {"repo_root", kSourceDir.string()}}},
-                {"layers", layers}};
-    gate_ = std::make_unique<PolicyGate>(registry, log, config);
-    services_ = std::make_unique<HostServices>(*gate_, std::move(env));
-  }
-
- private:
-  std::unique_ptr<PolicyGate> gate_;
-  std::unique_ptr<HostServices> services_;
-};
 
 /// The report plugins behind a runner, with the base policy (and an environment layer) and a
 /// database named "ops".

@@ -42,11 +42,12 @@ int preflight(CommandContext& ctx) {
   if (report.ok()) {
     fmt::print(ctx.out,
                "preflight ok: environment {}: {} configuration files, {} schemas, {} plugins "
-               "loaded, {} modules, {} routes, {} reports, {} policy layers, {} directories "
-               "writable\n",
+               "loaded, {} modules, {} routes, {} reports, {} runbooks, {} policy layers, {} "
+               "directories writable\n",
                c["env"].get<std::string>(), c["files"].get<int>(), c["schemas"].size(),
                c["plugins"].get<int>(), c["modules"].size(), c["routes"].get<int>(),
-               c["reports"].size(), c["policy_layers"].get<int>(), c["directories"].size());
+               c["reports"].size(), c["runbooks"].size(), c["policy_layers"].get<int>(),
+               c["directories"].size());
     return kExitOk;
   }
   for (const config::Problem& p : report.problems) {

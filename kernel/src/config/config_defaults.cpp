@@ -25,6 +25,7 @@ const nlohmann::json& default_config() {
       {"modules", nlohmann::json::object()},
       {"routes", nlohmann::json::array()},
       {"reports", nlohmann::json::object()},
+      {"runbook", nlohmann::json::object()},
   };
   return defaults;
 }

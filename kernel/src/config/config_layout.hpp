@@ -12,12 +12,13 @@ struct ConfigFolder {
   std::string_view schema;  ///< Checked against schema/<schema>.schema.json.
 };
 
-inline constexpr std::array<ConfigFolder, 5> kConfigFolders = {{
+inline constexpr std::array<ConfigFolder, 6> kConfigFolders = {{
     {"env", "env"},
     {"modules", "module"},
     {"routes", "route"},
     {"policy", "policy"},
     {"reports", "report"},
+    {"runbook", "runbook"},
 }};
 
 /// The folder entry for a file given relative to the configuration directory, by its first

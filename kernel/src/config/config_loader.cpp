@@ -80,6 +80,10 @@ json effective_schema(const SchemaSet& schemas) {
     properties["reports"] = {{"type", "object"},
                              {"additionalProperties", {{"$ref", "report.schema.json"}}}};
   }
+  if (schemas.contains("runbook")) {
+    properties["runbook"] = {{"type", "object"},
+                             {"additionalProperties", {{"$ref", "runbook.schema.json"}}}};
+  }
   return {{"$schema", "http://json-schema.org/draft-07/schema#"},
           {"type", "object"},
           {"properties", properties},
@@ -267,17 +271,19 @@ EffectiveConfig load_config(const ConfigRequest& request, std::vector<Problem>& 
   }
 
   // reports/*.toml: each file is one report, /reports/FILE_STEM (preflight checks that its
-  // `name` is the stem).
-  for (const fs::path& path : toml_files(dir / "reports")) {
-    json doc = read_layer_file(dir, path, "reports", schemas, config.files_, problems);
-    if (!doc.is_object()) continue;
-    const ConfigFile& f = config.files_.back();
-    std::string stem = path.stem().string();
-    std::string prefix = pointer_append("/reports", stem);
-    auto report_source = [&f, &prefix](const std::string& p) {
-      return location(f, p.size() > prefix.size() ? p.substr(prefix.size()) : "");
-    };
-    merge_layer(config.values_, json{{"reports", {{stem, doc}}}}, report_source, config.sources_);
+  // `name` is the stem); runbook/*.toml: each file is one runbook, /runbook/FILE_STEM.
+  for (const char* folder : {"reports", "runbook"}) {
+    for (const fs::path& path : toml_files(dir / folder)) {
+      json doc = read_layer_file(dir, path, folder, schemas, config.files_, problems);
+      if (!doc.is_object()) continue;
+      const ConfigFile& f = config.files_.back();
+      std::string stem = path.stem().string();
+      std::string prefix = pointer_append(std::string("/") + folder, stem);
+      auto source = [&f, &prefix](const std::string& p) {
+        return location(f, p.size() > prefix.size() ? p.substr(prefix.size()) : "");
+      };
+      merge_layer(config.values_, json{{folder, {{stem, doc}}}}, source, config.sources_);
+    }
   }
 
   // Command line: --state-dir, then each --set in order.

@@ -5,7 +5,8 @@
 // Layers, later winning (scalars replace, tables merge key by key, arrays replace):
 //   built-in defaults < env/ENV.toml < modules/*.toml (by file name) < routes/*.toml (their
 //   [[routes]] concatenated by file name) < reports/*.toml (each under /reports/FILE_STEM)
-//   < command line (--state-dir, then each --set).
+//   < runbook/*.toml (each under /runbook/FILE_STEM) < command line (--state-dir, then each
+//   --set).
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -49,7 +50,7 @@ class ConfigError : public std::runtime_error {
 struct ConfigFile {
   std::filesystem::path path;  ///< Absolute.
   std::string display;         ///< As printed (display_path).
-  std::string layer;           ///< "env", "modules", "routes", "reports" or "policy".
+  std::string layer;           ///< "env", "modules", "routes", "reports", "runbook" or "policy".
   bool parsed = false;         ///< False when it did not parse (and contributed nothing).
   SourceMap positions;         ///< Where each value of the file is (for locating problems).
 };
@@ -60,7 +61,8 @@ class EffectiveConfig {
   [[nodiscard]] const std::filesystem::path& config_dir() const { return config_dir_; }
 
   /// The merged tree: {"kernel": {...}, "runner": {...}, "retry": {...}, "output": {...},
-  /// "plugins": {...}, "modules": {NAME: {...}}, "routes": [...], "reports": {NAME: {...}}}.
+  /// "plugins": {...}, "modules": {NAME: {...}}, "routes": [...], "reports": {NAME: {...}},
+  /// "runbook": {NAME: {...}}}.
   [[nodiscard]] const nlohmann::json& values() const { return values_; }
 
   /// The value at a JSON pointer ("/runner/max_concurrency"), or null when there is none.

@@ -10,6 +10,7 @@
 #include "config/config_paths.hpp"
 #include "config/dir_probe.hpp"
 #include "config/report_checks.hpp"
+#include "config/runbook_checks.hpp"
 #include "config/schema_validator.hpp"
 #include "config/toml_to_json.hpp"
 #include "host/call_frame.hpp"
@@ -291,6 +292,11 @@ PreflightReport run_preflight(const PreflightRequest& request) {
   check_module_plugins(config, kernel, report.problems);
   check_routes(config, kernel, report.problems);
   check_reports(config, report.problems);
+  std::set<std::string> served;
+  for (const auto& plugin : kernel.registry().plugins()) {
+    for (const std::string& m : plugin->descriptor().modules) served.insert(m);
+  }
+  check_runbooks(config, served, report.problems);
   size_t before_policy = report.problems.size();
   check_policy(config, kernel, report.problems);
   check_report_policy(config, kernel, before_policy, report.problems);
@@ -321,6 +327,7 @@ PreflightReport run_preflight(const PreflightRequest& request) {
       {"routes", config.value("/routes").is_array() ? config.value("/routes").size() : 0},
       {"policy_layers", config.policy_layers().size()},
       {"reports", report_versions(config)},
+      {"runbooks", runbook_summary(config)},
       {"directories", directories},
   };
   return report;

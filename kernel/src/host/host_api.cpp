@@ -7,6 +7,7 @@
 #include "host/call_frame.hpp"
 #include "host/file_services.hpp"
 #include "host/policy_check_service.hpp"
+#include "host/query_runs_service.hpp"
 #include "host/run_command_service.hpp"
 #include "host/run_sql_service.hpp"
 #include "host/submit_task_service.hpp"
@@ -77,6 +78,7 @@ const as_host_api kHostApi = {
     nullptr,  // http_request: arrives with the MCP connector
     &policy_check_service,
     &submit_task_service,
+    &query_runs_service,
 };
 
 }  // namespace

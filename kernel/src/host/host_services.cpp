@@ -24,6 +24,11 @@ PolicyDecision HostServices::decide(json request, const CallFrame& call, std::st
   return policy_.decide(request, &call, plugin);
 }
 
+void HostServices::record_decision(const json& request, const PolicyDecision& decision,
+                                   const CallFrame& call, std::string_view plugin) {
+  policy_.record(request, decision, &call, plugin);
+}
+
 Submission HostServices::submit(TaskSpec task) const {
   if (!submitter_) throw std::logic_error("this kernel has no runner to submit tasks to");
   return submitter_(std::move(task));

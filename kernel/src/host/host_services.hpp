@@ -1,7 +1,7 @@
 #pragma once
-// What the host's side-effect services (run_command, run_sql, read_file, write_file,
-// policy_check) need from the kernel: the policy gate every one of them asks first, and where
-// a run may work (its run directory, the output directory, the configured databases).
+// What the host's services (run_command, run_sql, read_file, write_file, policy_check,
+// submit_task, query_runs) need from the kernel: the policy gate every one of them asks first, and
+// where a run may work (its run directory, the output directory, the configured databases).
 #include <filesystem>
 #include <functional>
 #include <map>
@@ -44,6 +44,15 @@ class HostServices {
   /// std::logic_error when there is no runner.
   Submission submit(TaskSpec task) const;
 
+  /// Where query_runs reads runs from (the kernel's run store); set once, before any run
+  /// starts. Null (the default) when runs are not recorded: query_runs is then unsupported.
+  void set_run_store(RunStore* store) { run_store_ = store; }
+  [[nodiscard]] RunStore* run_store() const { return run_store_; }
+
+  /// Logs a decision the kernel made by a built-in rule (see PolicyGate::record).
+  void record_decision(const nlohmann::json& request, const PolicyDecision& decision,
+                       const CallFrame& call, std::string_view plugin);
+
   /// The SQLite file configured under `name`, or empty.
   [[nodiscard]] std::filesystem::path database(std::string_view name) const;
   [[nodiscard]] const HostEnvironment& environment() const { return environment_; }
@@ -52,6 +61,7 @@ class HostServices {
   PolicyGate& policy_;
   HostEnvironment environment_;
   std::function<Submission(TaskSpec)> submitter_;
+  RunStore* run_store_ = nullptr;
 };
 
 }  // namespace agentsys

@@ -63,6 +63,17 @@ PolicyDecision PolicyGate::decide(const json& request, const CallFrame* call,
   }
   PolicyDecision d{answer["decision"].get<std::string>(), answer.value("rule", ""),
                    answer.value("reason", ""), answer};
+  append(input, request, d, call, plugin);
+  return d;
+}
+
+void PolicyGate::record(const json& request, const PolicyDecision& d, const CallFrame* call,
+                        std::string_view plugin) {
+  append(request.dump(-1, ' ', false, json::error_handler_t::replace), request, d, call, plugin);
+}
+
+void PolicyGate::append(const std::string& input, const json& request, const PolicyDecision& d,
+                        const CallFrame* call, std::string_view plugin) {
   if (log_ != nullptr) {
     DecisionRow row;
     row.ts = iso8601_now();
@@ -80,7 +91,6 @@ PolicyDecision PolicyGate::decide(const json& request, const CallFrame* call,
     row.reason = d.reason;
     log_->append_decision(row);
   }
-  return d;
 }
 
 }  // namespace agentsys

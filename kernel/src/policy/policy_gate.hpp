@@ -35,7 +35,16 @@ class PolicyGate {
   PolicyDecision decide(const nlohmann::json& request, const CallFrame* call = nullptr,
                         std::string_view plugin = {});
 
+  /// Appends a decision the kernel made by one of its own rules, without asking the plugin
+  /// (e.g. `kernel.query_runs`: plugins may read the kernel's run records), to the decision
+  /// log, so that it is audited like the plugin's.
+  void record(const nlohmann::json& request, const PolicyDecision& decision,
+              const CallFrame* call = nullptr, std::string_view plugin = {});
+
  private:
+  void append(const std::string& input, const nlohmann::json& request,
+              const PolicyDecision& decision, const CallFrame* call, std::string_view plugin);
+
   ModuleRegistry& registry_;
   RunStore* log_;
   std::string plugin_name_;

@@ -317,6 +317,27 @@ std::vector<RunRow> RunStore::list_runs(const RunFilter& f) {
   return out;
 }
 
+std::vector<RunRow> RunStore::query_runs(const RunQuery& q) {
+  // Statuses as ",a,b," (no status name holds a comma); the key prefix compared with substr,
+  // not LIKE, whose '_' and '%' are wildcards and keys are full of underscores.
+  std::string statuses;
+  for (const std::string& s : q.statuses) statuses += "," + s;
+  if (!statuses.empty()) statuses += ",";
+  std::lock_guard lock(reader_mutex_);
+  sqlite::Statement st = reader_db_.prepare(
+      fmt::format("SELECT {} FROM runs WHERE module = ?1 "
+                  "AND (?2 = '' OR instr(?2, ',' || status || ',') > 0) "
+                  "AND (?3 = '' OR substr(idempotency_key, 1, length(?3)) = ?3) "
+                  "AND (?4 = '' OR created_at >= ?4) AND (?5 = 1 OR dry_run = 0) "
+                  "ORDER BY created_at DESC, run_id DESC LIMIT ?6",
+                  kRunColumns));
+  st.bind(1, q.module).bind(2, statuses).bind(3, q.idempotency_key_prefix).bind(4, q.since);
+  st.bind(5, static_cast<int64_t>(q.include_dry_runs ? 1 : 0)).bind(6, q.limit);
+  std::vector<RunRow> out;
+  while (st.step()) out.push_back(read_run(st));
+  return out;
+}
+
 std::vector<RunRow> RunStore::runs_in_status(const std::vector<std::string>& statuses) {
   std::vector<RunRow> out;
   for (const std::string& s : statuses) {

@@ -61,6 +61,16 @@ struct RunFilter {
   int64_t limit = 100;
 };
 
+/// What the host's query_runs service asks for: recent runs of one module, newest first.
+struct RunQuery {
+  std::string module;                  ///< Required.
+  std::vector<std::string> statuses;   ///< Empty: any status.
+  std::string idempotency_key_prefix;  ///< Empty: any key (and runs without one).
+  std::string since;                   ///< ISO-8601 UTC; empty: no lower bound on created_at.
+  bool include_dry_runs = false;
+  int64_t limit = 100;
+};
+
 /// Outcome of acknowledging one run whose task carries an idempotency key.
 struct IdempotencyClaim {
   bool inserted = true;         ///< The run was recorded (and the key, if any, claimed).
@@ -108,6 +118,8 @@ class RunStore {
 
   std::optional<RunRow> find_run(const std::string& run_id);
   std::vector<RunRow> list_runs(const RunFilter& filter);
+  /// Runs matching `query`, newest first (created_at, then run id), at most `query.limit`.
+  std::vector<RunRow> query_runs(const RunQuery& query);
   std::vector<RunRow> runs_in_status(const std::vector<std::string>& statuses);
   std::vector<AttemptRow> attempts(const std::string& run_id);
   std::vector<EventRow> events(const std::string& run_id);

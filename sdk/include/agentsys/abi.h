@@ -51,7 +51,7 @@ extern "C" {
 /** Major ABI version. Bumped on any incompatible change; must match the kernel's exactly. */
 #define AS_ABI_VERSION_MAJOR 1
 /** Minor ABI version. Bumped when fields or functions are appended. */
-#define AS_ABI_VERSION_MINOR 1
+#define AS_ABI_VERSION_MINOR 2
 
 /** Name of the single symbol every plugin exports. */
 #define AS_PLUGIN_ENTRY_SYMBOL "as_plugin_entry"
@@ -247,6 +247,13 @@ typedef struct as_host_api {
   /** Submit a task to the kernel's runner (a scheduler's jobs), under action policy. Added in
    *  ABI 1.1; NULL when not offered. */
   as_host_service_fn submit_task;
+
+  /* ---- ABI 1.2 ---- check AS_HAS_FIELD(host, as_host_api, query_runs) first. */
+
+  /** Read the kernel's own run records (recent runs of a module: status, error code, input,
+   *  idempotency key, attempts), e.g. a remediation runner finding failed jobs. Read-only and
+   *  answered in dry-run too. Added in ABI 1.2; NULL when not offered. */
+  as_host_service_fn query_runs;
 } as_host_api;
 
 /* ------------------------------------------------------------------------------------------ */

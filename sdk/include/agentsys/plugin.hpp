@@ -115,7 +115,8 @@ enum class Service {
   write_file,
   http_request,
   policy_check,
-  submit_task  ///< ABI 1.1
+  submit_task,  ///< ABI 1.1
+  query_runs    ///< ABI 1.2
 };
 
 /// The host functions, bound to this plugin instance. Cheap to copy.
@@ -188,6 +189,7 @@ class Host {
       case Service::http_request: return "http_request";
       case Service::policy_check: return "policy_check";
       case Service::submit_task: return "submit_task";
+      case Service::query_runs: return "query_runs";
     }
     return "unknown service";
   }
@@ -197,6 +199,8 @@ class Host {
     switch (s) {
       case Service::submit_task:
         return AS_HAS_FIELD(api_, as_host_api, submit_task) ? api_->submit_task : nullptr;
+      case Service::query_runs:
+        return AS_HAS_FIELD(api_, as_host_api, query_runs) ? api_->query_runs : nullptr;
       case Service::run_command: return api_->run_command;
       case Service::run_sql: return api_->run_sql;
       case Service::read_file: return api_->read_file;
