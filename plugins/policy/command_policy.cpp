@@ -177,25 +177,37 @@ bool CommandPolicy::exe_matches(const Executable& exe, const std::string& resolv
   return !r.empty() && r == resolved;
 }
 
+const std::string* CommandPolicy::script_path(const CommandRequest& request, bool use_filesystem,
+                                              Script& script) {
+  if (!script.done) {
+    script.done = true;
+    const std::string& arg = request.argv[1];
+    std::string joined;
+    std::string_view path = arg;
+    if (arg[0] != '/') {
+      if (!request.cwd || request.cwd->empty() || (*request.cwd)[0] != '/') {
+        return nullptr;  // a relative script needs a working directory to be located
+      }
+      joined = join_path(*request.cwd, arg);
+      path = joined;
+    }
+    CanonResult c = canonicalize(path, use_filesystem);
+    script.ok = c.status == CanonStatus::ok;
+    script.path = std::move(c.path);
+  }
+  return script.ok ? &script.path : nullptr;
+}
+
 bool CommandPolicy::args_match(const Allow& rule, const CommandRequest& request,
-                               const VarScope& scope, bool use_filesystem) const {
+                               const VarScope& scope, bool use_filesystem, Script& script) const {
   const auto& argv = request.argv;
   size_t next = 1;
   if (rule.has_script) {
     if (argv.size() < 2 || argv[1].empty() || argv[1][0] == '-') return false;
-    std::string script;
-    if (argv[1][0] == '/') {
-      script = argv[1];
-    } else if (request.cwd && !request.cwd->empty() && (*request.cwd)[0] == '/') {
-      script = join_path(*request.cwd, argv[1]);
-    } else {
-      return false;  // a relative script needs a working directory to be located
-    }
-    CanonResult c = canonicalize(script, use_filesystem);
+    const std::string* path = script_path(request, use_filesystem, script);
     std::string missing;
-    if (c.status != CanonStatus::ok ||
-        rule.script_roots.contains(c.path, scope, use_filesystem, missing) !=
-            RootList::Match::inside) {
+    if (path == nullptr || rule.script_roots.contains(*path, scope, use_filesystem, missing) !=
+                               RootList::Match::inside) {
       return false;
     }
     next = 2;
@@ -222,13 +234,15 @@ Decision CommandPolicy::decide(const CommandRequest& request, const VarScope& sc
                               " arguments (at most " + std::to_string(kMaxArgs) + ")");
   }
   for (size_t i = 0; i < argv.size(); ++i) {
-    const std::string where = "argv[" + std::to_string(i) + "]";
-    if (has_nul(argv[i])) return Decision::deny("command.nul_byte", where + " contains a NUL byte");
+    auto where = [i] { return "argv[" + std::to_string(i) + "]"; };
+    if (has_nul(argv[i])) {
+      return Decision::deny("command.nul_byte", where() + " contains a NUL byte");
+    }
     if (!is_valid_utf8(argv[i])) {
-      return Decision::deny("command.invalid_utf8", where + " is not valid UTF-8");
+      return Decision::deny("command.invalid_utf8", where() + " is not valid UTF-8");
     }
     if (argv[i].size() > kMaxArgBytes) {
-      return Decision::deny("command.arg_too_long", where + " is longer than 4096 bytes");
+      return Decision::deny("command.arg_too_long", where() + " is longer than 4096 bytes");
     }
   }
   for (const auto& [name, value] : request.env) {
@@ -250,7 +264,7 @@ Decision CommandPolicy::decide(const CommandRequest& request, const VarScope& sc
   if (layers_.empty()) {
     return Decision::deny("default.deny", "no policy layer allows any command; denied by default");
   }
-  const std::string resolved = resolve(argv[0], request.cwd, use_filesystem);
+  std::string resolved = resolve(argv[0], request.cwd, use_filesystem);
   if (resolved.empty()) {
     // An inline interpreter that is not even installed is still reported as what it is.
     if (auto why = inline_code_reason(argv, {})) {
@@ -288,6 +302,7 @@ Decision CommandPolicy::decide(const CommandRequest& request, const VarScope& sc
   }
 
   // Every declaring layer must grant the command; remember why a layer did not.
+  Script script;
   const Allow* granted = nullptr;
   const Layer* refused = nullptr;
   bool refused_knows_exe = false;
@@ -298,7 +313,7 @@ Decision CommandPolicy::decide(const CommandRequest& request, const VarScope& sc
     for (const auto& rule : layer.allow) {
       if (!exe_matches(rule.exe, resolved, scope, use_filesystem)) continue;
       knows_exe = true;
-      if (args_match(rule, request, scope, use_filesystem)) {
+      if (args_match(rule, request, scope, use_filesystem, script)) {
         match = &rule;
         break;
       }
@@ -333,9 +348,9 @@ Decision CommandPolicy::decide(const CommandRequest& request, const VarScope& sc
     return d;
   }
 
-  Decision d =
-      Decision::allow(granted->id, resolved + " with these arguments is allowed by " + granted->id);
-  d.resolved = resolved;
+  Decision d = Decision::allow(
+      granted->id, concat({resolved, " with these arguments is allowed by ", granted->id}));
+  d.resolved = std::move(resolved);
   d.canonical = std::move(cwd);
   EnvList env;
   env.reserve(request.env.size() + 1);

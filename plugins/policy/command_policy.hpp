@@ -64,13 +64,22 @@ class CommandPolicy {
     std::string name;
     std::vector<Allow> allow;
   };
+  /// argv[1] as a script, canonicalised when a rule first needs it and then shared by every
+  /// rule of the decision.
+  struct Script {
+    bool done = false;
+    bool ok = false;   // located and canonicalised
+    std::string path;  // canonical when ok
+  };
 
   [[nodiscard]] std::string resolve(std::string_view program, const std::optional<std::string>& cwd,
                                     bool use_filesystem) const;
   [[nodiscard]] bool exe_matches(const Executable& exe, const std::string& resolved,
                                  const VarScope& scope, bool use_filesystem) const;
   [[nodiscard]] bool args_match(const Allow& rule, const CommandRequest& request,
-                                const VarScope& scope, bool use_filesystem) const;
+                                const VarScope& scope, bool use_filesystem, Script& script) const;
+  [[nodiscard]] static const std::string* script_path(const CommandRequest& request,
+                                                      bool use_filesystem, Script& script);
   Executable make_executable(const TemplateField& field, const Vars& fixed);
 
   std::vector<std::string> search_path_;

@@ -1,6 +1,7 @@
 #pragma once
 // A policy decision and the typed requests the engine decides on. The JSON forms live in
 // engine.cpp (request parsing) and decision_json (to_json below).
+#include <initializer_list>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -20,6 +21,16 @@ enum class Verdict { allow, deny, needs_approval };
     case Verdict::needs_approval: return "needs_approval";
   }
   return "deny";
+}
+
+/// `parts` joined with one allocation: for the reasons of decisions, built on every call.
+[[nodiscard]] inline std::string concat(std::initializer_list<std::string_view> parts) {
+  size_t size = 0;
+  for (const auto part : parts) size += part.size();
+  std::string out;
+  out.reserve(size);
+  for (const auto part : parts) out += part;
+  return out;
 }
 
 enum class Access { read, write };

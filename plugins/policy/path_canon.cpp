@@ -37,6 +37,10 @@ void pop_component(std::string& out) {
 CanonResult lexical(std::string_view path) {
   CanonResult result;
   std::string& out = result.path;
+  if (is_canonical(path)) {  // the common case: nothing to rewrite
+    out.assign(path);
+    return result;
+  }
   out.reserve(path.size());
   size_t pos = 0;
   while (pos < path.size()) {
@@ -57,6 +61,24 @@ CanonResult lexical(std::string_view path) {
 }
 
 }  // namespace
+
+bool is_canonical(std::string_view path) noexcept {
+  if (path.empty() || path[0] != '/' || path.size() > kPathMax) return false;
+  if (path.size() == 1) return true;
+  size_t pos = 1;
+  while (true) {
+    const size_t slash = path.find('/', pos);
+    const size_t end = slash == std::string_view::npos ? path.size() : slash;
+    const size_t length = end - pos;
+    // "" (from "//" or a trailing '/'), "." or "..".
+    if (length == 0 ||
+        (path[pos] == '.' && (length == 1 || (length == 2 && path[pos + 1] == '.')))) {
+      return false;
+    }
+    if (slash == std::string_view::npos) return true;
+    pos = slash + 1;
+  }
+}
 
 std::string join_path(std::string_view base, std::string_view relative) {
   if (!relative.empty() && relative[0] == '/') return std::string(relative);

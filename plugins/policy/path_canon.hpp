@@ -27,6 +27,10 @@ struct CanonResult {
 /// symlinks are not resolved (for callers that pass paths they already resolved).
 [[nodiscard]] CanonResult canonicalize(std::string_view path, bool use_filesystem);
 
+/// True when canonicalize(path, false) would return `path` unchanged: absolute, at most 4096
+/// bytes, no empty, "." or ".." component and no trailing '/' (except "/" itself).
+[[nodiscard]] bool is_canonical(std::string_view path) noexcept;
+
 /// `base` joined with `relative` when `relative` does not start with '/'.
 [[nodiscard]] std::string join_path(std::string_view base, std::string_view relative);
 

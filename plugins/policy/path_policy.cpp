@@ -13,8 +13,8 @@ namespace {
 /// the filesystem, but anything downstream that URL-decodes would see a traversal.
 bool encoded_traversal(std::string_view path) {
   auto lower = [](char c) { return static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c); };
-  for (size_t i = 0; i + 2 < path.size(); ++i) {
-    if (path[i] != '%') continue;
+  for (size_t i = path.find('%'); i != std::string_view::npos && i + 2 < path.size();
+       i = path.find('%', i + 1)) {
     const char a = path[i + 1];
     const char b = lower(path[i + 2]);
     if ((a == '2' && (b == 'e' || b == 'f')) || (a == '5' && b == 'c') || (a == '0' && b == '0')) {
@@ -32,16 +32,14 @@ bool has_control(std::string_view path) {
   return false;
 }
 
-bool component_matches(std::string_view path, const std::vector<PathPolicy::Glob>& globs) {
-  if (globs.empty()) return false;
+bool component_matches(std::string_view path, const PathPolicy::Names& names) {
+  if (names.globs.empty()) return false;
   size_t pos = 1;
   while (pos <= path.size()) {
     size_t next = path.find('/', pos);
     if (next == std::string_view::npos) next = path.size();
     const std::string_view component = path.substr(pos, next - pos);
-    for (const auto& g : globs) {
-      if (!component.empty() && g.matches(component)) return true;
-    }
+    if (!component.empty() && names.matches(component)) return true;
     pos = next + 1;
   }
   return false;
@@ -76,13 +74,47 @@ bool PathPolicy::Glob::matches(std::string_view component) const {
   return ::fnmatch(text.c_str(), std::string(component).c_str(), 0) == 0;
 }
 
+void PathPolicy::Names::add(const std::string& pattern) {
+  Glob g = Glob::compile(pattern);
+  switch (g.shape) {
+    case Glob::Shape::literal:
+    case Glob::Shape::prefix:
+      if (g.text.empty()) {
+        general = true;
+      } else {
+        first.set(static_cast<unsigned char>(g.text.front()));
+      }
+      break;
+    case Glob::Shape::suffix:
+      if (g.text.empty()) {
+        general = true;  // "*"
+      } else {
+        last.set(static_cast<unsigned char>(g.text.back()));
+      }
+      break;
+    case Glob::Shape::general: general = true; break;
+  }
+  globs.push_back(std::move(g));
+}
+
+bool PathPolicy::Names::matches(std::string_view component) const {
+  if (!general && !first.test(static_cast<unsigned char>(component.front())) &&
+      !last.test(static_cast<unsigned char>(component.back()))) {
+    return false;
+  }
+  for (const auto& g : globs) {
+    if (g.matches(component)) return true;
+  }
+  return false;
+}
+
 void PathPolicy::build(const std::vector<LayerDoc>& layers, const Vars& fixed,
                        Problems& /*problems*/) {
   for (const auto& doc : layers) {
     if (!doc.path) continue;
     for (const auto& d : doc.path->deny) {
       Rule rule{d.id, doc.name, d.read, d.write, {}, {}};
-      for (const auto& n : d.names) rule.names.push_back(Glob::compile(n));
+      for (const auto& n : d.names) rule.names.add(n);
       rule.roots.add(d.roots, fixed);
       deny_.push_back(std::move(rule));
     }
@@ -119,16 +151,16 @@ Decision PathPolicy::decide(const PathRequest& request, const VarScope& scope,
     return Decision::deny("path.encoded_traversal",
                           "the path contains a percent-encoded '.', '/', '\\' or NUL");
   }
-  std::string absolute;
+  std::string joined;  // a relative path on its working directory
+  std::string_view absolute = raw;
   if (raw.empty() || raw[0] != '/') {
     if (!request.cwd || request.cwd->empty() || (*request.cwd)[0] != '/') {
       return Decision::deny("path.not_absolute",
                             "the path " + in_quotes(raw) +
                                 " is relative and no absolute working directory was given");
     }
-    absolute = join_path(*request.cwd, raw);
-  } else {
-    absolute.assign(raw);
+    joined = join_path(*request.cwd, raw);
+    absolute = joined;
   }
   CanonResult canon = canonicalize(absolute, use_filesystem);
   switch (canon.status) {
@@ -144,8 +176,8 @@ Decision PathPolicy::decide(const PathRequest& request, const VarScope& scope,
       return Decision::deny("path.unresolvable", "cannot resolve the path: " + canon.detail);
   }
   const std::string& path = canon.path;
-  auto finish = [&](Decision d) {
-    d.canonical = path;
+  auto finish = [&](Decision d) {  // the last use of `path`: each call returns
+    d.canonical = std::move(canon.path);
     return d;
   };
 
@@ -181,10 +213,9 @@ Decision PathPolicy::decide(const PathRequest& request, const VarScope& scope,
       }
     }
     if (match == nullptr) {
-      return finish(
-          Decision::deny("path.outside_roots", std::string(access) + " of " + in_quotes(path) +
-                                                   " is outside every " + std::string(access) +
-                                                   " root of layer '" + layer.name + "'"));
+      return finish(Decision::deny("path.outside_roots",
+                                   concat({access, " of '", path, "' is outside every ", access,
+                                           " root of layer '", layer.name, "'"})));
     }
     granted = match;  // the narrowest layer's rule is reported
   }
@@ -192,8 +223,8 @@ Decision PathPolicy::decide(const PathRequest& request, const VarScope& scope,
     return finish(Decision::deny("default.deny", "no policy layer allows any path " +
                                                      std::string(access) + "; denied by default"));
   }
-  return finish(Decision::allow(granted->id, std::string(access) + " of " + in_quotes(path) +
-                                                 " is allowed by " + granted->id));
+  return finish(Decision::allow(granted->id,
+                                concat({access, " of '", path, "' is allowed by ", granted->id})));
 }
 
 nlohmann::json PathPolicy::describe() const {
@@ -203,9 +234,9 @@ nlohmann::json PathPolicy::describe() const {
     if (r.write) access.push_back("write");
     nlohmann::json j{
         {"id", r.id}, {"layer", r.layer}, {"access", access}, {"roots", r.roots.to_json()}};
-    if (!r.names.empty()) {
+    if (!r.names.globs.empty()) {
       j["names"] = nlohmann::json::array();
-      for (const auto& g : r.names) {
+      for (const auto& g : r.names.globs) {
         j["names"].push_back(g.shape == Glob::Shape::suffix   ? "*" + g.text
                              : g.shape == Glob::Shape::prefix ? g.text + "*"
                                                               : g.text);

@@ -5,6 +5,7 @@
 //   2. every layer that declares allow rules for this access must have one whose root holds
 //      the canonical path -> otherwise deny "path.outside_roots";
 //   3. no layer declares allow rules for this access -> "default.deny".
+#include <bitset>
 #include <string>
 #include <vector>
 
@@ -28,6 +29,18 @@ class PathPolicy {
     [[nodiscard]] bool matches(std::string_view component) const;
   };
 
+  /// A deny rule's component patterns, with the bytes a matching component can start or end
+  /// with, so that most components are ruled out with two table lookups.
+  struct Names {
+    std::vector<Glob> globs;
+    std::bitset<256> first;  // literal and prefix globs: their first byte
+    std::bitset<256> last;   // suffix globs: their last byte
+    bool general = false;    // a glob that the two tables cannot rule out
+    void add(const std::string& pattern);
+    /// True when a glob matches `component`, which is not empty.
+    [[nodiscard]] bool matches(std::string_view component) const;
+  };
+
   void build(const std::vector<LayerDoc>& layers, const Vars& fixed, Problems& problems);
 
   [[nodiscard]] Decision decide(const PathRequest& request, const VarScope& scope,
@@ -41,7 +54,7 @@ class PathPolicy {
     bool read = false;
     bool write = false;
     RootList roots;
-    std::vector<Glob> names;
+    Names names;
     [[nodiscard]] bool covers(Access a) const { return a == Access::read ? read : write; }
   };
   struct Layer {

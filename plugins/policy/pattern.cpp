@@ -48,9 +48,13 @@ std::optional<Pattern> Pattern::compile(const TemplateField& field, const Vars& 
     return std::nullopt;
   }
   try {
-    std::regex re(*text, kFlags);
+    std::regex re(*text, kFlags);  // validates the syntax, also where the automaton is used
     if (now) {
-      p.regex_ = std::make_shared<const CompiledRegex>(CompiledRegex{std::move(re)});
+      if (auto dfa = RegexDfa::compile(*text)) {
+        p.automaton_ = std::make_shared<const RegexDfa>(std::move(*dfa));
+      } else {
+        p.regex_ = std::make_shared<const CompiledRegex>(CompiledRegex{std::move(re)});
+      }
     } else {
       p.dynamic_ = field.value;
     }
@@ -62,6 +66,7 @@ std::optional<Pattern> Pattern::compile(const TemplateField& field, const Vars& 
 }
 
 bool Pattern::matches(std::string_view text, const VarScope& scope) const {
+  if (automaton_) return automaton_->matches(text);
   if (regex_) return std::regex_match(text.begin(), text.end(), regex_->regex);
   if (!dynamic_) return false;
   std::string missing;

@@ -1,7 +1,9 @@
 #pragma once
 // An argument pattern: an ECMAScript regular expression that must match the WHOLE argument.
 // Placeholders are substituted regex-escaped (so a path with dots matches only itself). A
-// pattern whose placeholders are all fixed is compiled once; the others on each use.
+// pattern whose placeholders are all fixed is compiled once; the others on each use. A pattern
+// compiled once is matched with a deterministic automaton (regex_dfa.hpp) when it can be
+// translated exactly -- every shipped pattern can -- and with std::regex otherwise.
 #include <memory>
 #include <optional>
 #include <string>
@@ -9,6 +11,7 @@
 
 #include "placeholder.hpp"
 #include "policy_document.hpp"
+#include "regex_dfa.hpp"
 
 namespace agentsys::policy {
 
@@ -26,10 +29,13 @@ class Pattern {
   /// pattern match nothing.
   [[nodiscard]] bool matches(std::string_view text, const VarScope& scope) const;
   [[nodiscard]] const std::string& source() const { return source_; }
+  /// True when matched with the automaton rather than std::regex.
+  [[nodiscard]] bool uses_automaton() const { return automaton_ != nullptr; }
 
  private:
   std::string source_;
-  std::shared_ptr<const CompiledRegex> regex_;  // compiled (fixed placeholders only)
+  std::shared_ptr<const RegexDfa> automaton_;   // compiled (fixed placeholders only)...
+  std::shared_ptr<const CompiledRegex> regex_;  // ...or, when it cannot be translated, this
   std::optional<Template> dynamic_;             // compiled per use
 };
 

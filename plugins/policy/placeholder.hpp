@@ -54,6 +54,25 @@ class Template {
   [[nodiscard]] std::optional<std::vector<std::string>> expand_list(const VarScope& scope,
                                                                     std::string& missing) const;
 
+  /// What expand(scope, Escape::none, ...) would concatenate, without building it: calls
+  /// `f(std::string_view)` with each literal piece and each placeholder's value, in order.
+  /// Returns false when a placeholder has no string value (expand would return nullopt); `f` has
+  /// then seen only the pieces before it.
+  template <typename F>
+  bool for_each_piece(const VarScope& scope, F&& f) const {
+    for (const auto& piece : pieces_) {
+      if (!piece.is_var) {
+        f(std::string_view(piece.text));
+        continue;
+      }
+      const VarValue* value = scope.find(piece.text);
+      const auto* text = value != nullptr ? std::get_if<std::string>(value) : nullptr;
+      if (text == nullptr) return false;
+      f(std::string_view(*text));
+    }
+    return true;
+  }
+
  private:
   struct Piece {
     bool is_var = false;
