@@ -14,6 +14,7 @@
 #include "host/host_api.hpp"
 #include "host/host_services.hpp"
 #include "lineage/lineage_bus.hpp"
+#include "migration/compare_rules.hpp"
 #include "policy/policy_gate.hpp"
 #include "registry/module_registry.hpp"
 #include "runner/runner.hpp"
@@ -50,6 +51,10 @@ struct KernelOptions {
   /// Modules whose every run is recorded as OpenLineage events (besides runs whose result
   /// carries a "lineage" member).
   std::set<std::string, std::less<>> lineage_modules;
+  /// Per module: how its V1 and V2 results are compared in shadow runs
+  /// (`[modules.NAME.compare]`, migration/compare_rules.hpp). A module without an entry
+  /// compares with the defaults (every field exact, a difference blocks).
+  std::map<std::string, migration::CompareRules> compare_rules;
 };
 
 /// A plugin file the kernel would not load, and why.

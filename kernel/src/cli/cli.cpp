@@ -34,7 +34,7 @@ struct CommandSpec {
   int (*handler)(CommandContext&);
 };
 
-constexpr std::array<CommandSpec, 19> kCommands = {{
+constexpr std::array<CommandSpec, 20> kCommands = {{
     {"plugins", "list", "agentsys plugins list [--json]",
      "List the plugins loaded from the plugin directories, and the files refused with why.",
      &plugins_list},
@@ -93,6 +93,10 @@ constexpr std::array<CommandSpec, 19> kCommands = {{
      "[--rows-per-month N] [--seed N] [--force] [--json]",
      "Generate the deterministic sample operations database the reports read (SQLite).",
      &sample_generate},
+    {"reconcile", "show", "agentsys reconcile show --target-month YYYYMM [--module NAME] [--json]",
+     "Show the V1/V2 reconciliation of a month per module: latest verdict, consistency, "
+     "differences by grade, top fields, latency p50/p95, and where the files are.",
+     &reconcile_show},
 }};
 
 po::options_description global_options(GlobalOptions& g) {

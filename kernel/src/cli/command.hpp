@@ -101,5 +101,6 @@ int policy_log(CommandContext& ctx);
 int config_show(CommandContext& ctx);
 int preflight(CommandContext& ctx);
 int sample_generate(CommandContext& ctx);
+int reconcile_show(CommandContext& ctx);
 
 }  // namespace agentsys::cli

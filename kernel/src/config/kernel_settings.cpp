@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "config/compare_checks.hpp"
+
 namespace agentsys::config {
 namespace fs = std::filesystem;
 using json = nlohmann::json;
@@ -104,6 +106,18 @@ void apply_config(const EffectiveConfig& config, KernelOptions& options) {
     options.host.databases[name] = absolute_path(path);
   }
   options.policy_config = config.policy_config();
+
+  std::vector<Problem> problems;
+  options.compare_rules = compare_rules_of(config, problems);
+  if (!problems.empty()) {
+    throw ConfigError(ConfigError::Kind::invalid,
+                      format_problem(problems.front()) +
+                          (problems.size() > 1
+                               ? " (and " + std::to_string(problems.size() - 1) +
+                                     " more: see agentsys preflight)"
+                               : std::string()),
+                      std::move(problems));
+  }
 }
 
 }  // namespace agentsys::config
