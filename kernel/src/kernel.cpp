@@ -179,7 +179,7 @@ Runner& Kernel::runner() {
     TelemetryBus& bus = telemetry();
     LineageBus* lineage_bus = &lineage();
     reconciliation_ = std::make_unique<migration::ShadowReconciliation>(
-        options_.host.state_dir, options_.compare_tables, store, lineage_bus);
+        options_.host.state_dir, options_.compare_rules, store, lineage_bus);
     migration::CutoverWatch* watch = nullptr;
     if (store != nullptr) {
       cutover_watch_ = std::make_unique<migration::CutoverWatch>(*this, *reconciliation_);

@@ -59,8 +59,10 @@ struct KernelOptions {
   std::filesystem::path config_dir;
   /// The migration's red lines ([migration] in the environment file).
   migration::RedLineSettings red_lines;
-  /// Per module: its `compare` table (how shadow pairs are reconciled, docs/reconciliation.md).
-  std::map<std::string, nlohmann::json> compare_tables;
+  /// Per module: how its V1 and V2 results are compared in shadow runs
+  /// (`[modules.NAME.compare]`, migration/compare_rules.hpp). A module without an entry
+  /// compares with the defaults (every field exact, a difference blocks).
+  std::map<std::string, migration::CompareRules> compare_rules;
 };
 
 /// A plugin file the kernel would not load, and why.

@@ -34,7 +34,7 @@ struct CommandSpec {
   int (*handler)(CommandContext&);
 };
 
-constexpr std::array<CommandSpec, 35> kCommands = {{
+constexpr std::array<CommandSpec, 36> kCommands = {{
     {"plugins", "list", "agentsys plugins list [--json]",
      "List the plugins loaded from the plugin directories, and the files refused with why.",
      &plugins_list},
@@ -151,6 +151,10 @@ constexpr std::array<CommandSpec, 35> kCommands = {{
      "[--high-findings N] [--detail TEXT] [--json]",
      "Record a result the gate reads (tests, security audit); the latest per check counts.",
      &gate_record},
+    {"reconcile", "show", "agentsys reconcile show --target-month YYYYMM [--module NAME] [--json]",
+     "Show the V1/V2 reconciliation of a month per module: latest verdict, consistency, "
+     "differences by grade, top fields, latency p50/p95, and where the files are.",
+     &reconcile_show},
 }};
 
 po::options_description global_options(GlobalOptions& g) {

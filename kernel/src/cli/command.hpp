@@ -121,5 +121,6 @@ int todo_done(CommandContext& ctx);
 int todo_add(CommandContext& ctx);
 int gate_evaluate(CommandContext& ctx);
 int gate_record(CommandContext& ctx);
+int reconcile_show(CommandContext& ctx);
 
 }  // namespace agentsys::cli

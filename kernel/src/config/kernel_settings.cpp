@@ -2,6 +2,8 @@
 
 #include <cmath>
 
+#include "config/compare_checks.hpp"
+
 namespace agentsys::config {
 namespace fs = std::filesystem;
 using json = nlohmann::json;
@@ -84,7 +86,6 @@ void apply_config(const EffectiveConfig& config, KernelOptions& options) {
       defaults.shadow_budget = seconds_to_ms(module["shadow_timeout_s"].get<double>());
     runner.module_defaults[name] = defaults;
     if (module.value("lineage", false)) options.lineage_modules.insert(name);
-    if (module.contains("compare")) options.compare_tables[name] = module["compare"];
     if (auto mode = parse_module_mode(module.value("mode", ""))) {
       options.default_modes[name] = *mode;
     }
@@ -114,6 +115,18 @@ void apply_config(const EffectiveConfig& config, KernelOptions& options) {
     options.host.databases[name] = absolute_path(path);
   }
   options.policy_config = config.policy_config();
+
+  std::vector<Problem> problems;
+  options.compare_rules = compare_rules_of(config, problems);
+  if (!problems.empty()) {
+    throw ConfigError(ConfigError::Kind::invalid,
+                      format_problem(problems.front()) +
+                          (problems.size() > 1
+                               ? " (and " + std::to_string(problems.size() - 1) +
+                                     " more: see agentsys preflight)"
+                               : std::string()),
+                      std::move(problems));
+  }
 }
 
 }  // namespace agentsys::config

@@ -7,6 +7,7 @@
 #include <set>
 
 #include "config/config_layout.hpp"
+#include "config/compare_checks.hpp"
 #include "config/config_paths.hpp"
 #include "config/dir_probe.hpp"
 #include "config/report_checks.hpp"
@@ -297,6 +298,7 @@ PreflightReport run_preflight(const PreflightRequest& request) {
     for (const std::string& m : plugin->descriptor().modules) served.insert(m);
   }
   check_runbooks(config, served, report.problems);
+  check_compare_rules(config, report.problems);
   size_t before_policy = report.problems.size();
   check_policy(config, kernel, report.problems);
   check_report_policy(config, kernel, before_policy, report.problems);

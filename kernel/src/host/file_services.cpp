@@ -10,7 +10,7 @@
 #include <filesystem>
 
 #include "host/service_support.hpp"
-#include "task/ids.hpp"
+#include "util/atomic_file.hpp"
 
 namespace agentsys {
 namespace fs = std::filesystem;
@@ -54,42 +54,12 @@ bool inside(const fs::path& path, const fs::path& dir) {
   const fs::path root = fs::weakly_canonical(dir, ec);
   if (ec) return false;
   auto [d, p] = std::mismatch(root.begin(), root.end(), path.begin(), path.end());
-  return d == dir.end();
+  return d == root.end();
 }
 
-/// Writes `content` to `target` atomically: a temporary file beside it, fsync, rename.
+/// Writes `content` to `target` atomically (temporary file, fsync, rename) or appends it.
 std::string write_atomically(const fs::path& target, std::string_view content, bool append) {
-  std::error_code ec;
-  fs::create_directories(target.parent_path(), ec);
-  if (ec) return fmt::format("cannot create '{}': {}", target.parent_path().string(), ec.message());
-  if (append) {
-    int fd = ::open(target.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0644);
-    if (fd < 0) return fmt::format("cannot open '{}': {}", target.string(), errno_text());
-    ssize_t n = ::write(fd, content.data(), content.size());
-    bool ok = n == static_cast<ssize_t>(content.size()) && ::fsync(fd) == 0;
-    ::close(fd);
-    return ok ? std::string() : fmt::format("cannot append to '{}'", target.string());
-  }
-  fs::path tmp = target;
-  tmp += ".tmp-" + new_trace_id();
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-  if (fd < 0) return fmt::format("cannot create '{}': {}", tmp.string(), errno_text());
-  size_t done = 0;
-  while (done < content.size()) {
-    ssize_t n = ::write(fd, content.data() + done, content.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    done += static_cast<size_t>(n);
-  }
-  bool ok = done == content.size() && ::fsync(fd) == 0;
-  ::close(fd);
-  // rename() replaces a symlink at `target` instead of following it.
-  if (!ok || ::rename(tmp.c_str(), target.c_str()) != 0) {
-    std::string why = errno_text();
-    ::unlink(tmp.c_str());
-    return fmt::format("cannot write '{}': {}", target.string(), why);
-  }
-  return {};
+  return append ? append_file_synced(target, content) : write_file_atomically(target, content);
 }
 
 }  // namespace

@@ -27,16 +27,13 @@ json file_dataset(const fs::path& path) {
 }  // namespace
 
 ShadowReconciliation::ShadowReconciliation(fs::path state_dir,
-                                           const std::map<std::string, json>& compare_tables,
+                                           std::map<std::string, CompareRules> rules,
                                            RunStore* store, LineageBus* lineage)
     : state_dir_(std::move(state_dir)),
+      rules_(std::move(rules)),
       defaults_(parse_compare_rules(json::object())),
       store_(store),
-      lineage_(lineage) {
-  for (const auto& [module, table] : compare_tables) {
-    rules_.emplace(module, parse_compare_rules(table));
-  }
-}
+      lineage_(lineage) {}
 
 const CompareRules& ShadowReconciliation::rules(const std::string& module) const {
   auto it = rules_.find(module);

@@ -20,11 +20,11 @@ namespace agentsys::migration {
 
 class ShadowReconciliation {
  public:
-  /// `compare_tables`: per module, its `compare` table from the configuration (modules without
-  /// one are compared exactly, every difference blocking). `store` and `lineage` may be null.
+  /// `rules`: per module, from its `compare` table (modules without one are compared exactly,
+  /// every difference blocking). `store` and `lineage` may be null.
   ShadowReconciliation(std::filesystem::path state_dir,
-                       const std::map<std::string, nlohmann::json>& compare_tables,
-                       RunStore* store, LineageBus* lineage);
+                       std::map<std::string, CompareRules> rules, RunStore* store,
+                       LineageBus* lineage);
 
   /// Thread-safe (pairs of one module and month are serialised by the reconciler's lock).
   void operator()(const ShadowOutcome& pair);
@@ -34,7 +34,7 @@ class ShadowReconciliation {
 
  private:
   std::filesystem::path state_dir_;
-  std::map<std::string, CompareRules, std::less<>> rules_;
+  std::map<std::string, CompareRules> rules_;
   CompareRules defaults_;
   RunStore* store_;
   LineageBus* lineage_;

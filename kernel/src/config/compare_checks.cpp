@@ -1,0 +1,30 @@
+#include "config/compare_checks.hpp"
+
+#include "config/source_map.hpp"
+
+namespace agentsys::config {
+using json = nlohmann::json;
+
+std::map<std::string, migration::CompareRules> compare_rules_of(const EffectiveConfig& config,
+                                                               std::vector<Problem>& problems) {
+  std::map<std::string, migration::CompareRules> out;
+  // value() returns a copy: keep it alive for the whole loop.
+  const json modules = config.value("/modules");
+  if (!modules.is_object()) return out;
+  for (const auto& [name, module] : modules.items()) {
+    if (!module.is_object() || !module.contains("compare")) continue;
+    const std::string base = pointer_append(pointer_append("/modules", name), "compare");
+    std::vector<migration::RuleProblem> found;
+    out[name] = migration::parse_compare_rules(module["compare"], found);
+    for (const migration::RuleProblem& p : found) {
+      problems.push_back(config.problem_at(base + p.path, p.rule, p.message));
+    }
+  }
+  return out;
+}
+
+void check_compare_rules(const EffectiveConfig& config, std::vector<Problem>& problems) {
+  static_cast<void>(compare_rules_of(config, problems));
+}
+
+}  // namespace agentsys::config
