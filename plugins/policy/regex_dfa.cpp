@@ -18,7 +18,8 @@ namespace {
 
 constexpr size_t kMaxPositions = 256;  // leaves of the expanded pattern (one byte each)
 constexpr size_t kMaxStates = 4096;
-constexpr int kMaxCount = 1000;  // the largest {n,m} bound read
+constexpr size_t kMaxTable = 65536;  // transitions (states x byte classes): 128 KiB at most
+constexpr int kMaxCount = 1000;      // the largest {n,m} bound read
 
 using ByteSet = std::bitset<256>;
 
@@ -367,7 +368,9 @@ std::optional<RegexDfa> RegexDfa::compile(std::string_view pattern) {
   auto id_of = [&](const Key& k) -> std::optional<uint16_t> {
     auto it = ids.find(k);
     if (it != ids.end()) return it->second;
-    if (keys.size() == kMaxStates) return std::nullopt;
+    if (keys.size() == kMaxStates || (keys.size() + 1) * dfa.classes_ > kMaxTable) {
+      return std::nullopt;  // also bounds the work of the construction
+    }
     const auto id = static_cast<uint16_t>(keys.size());
     ids.emplace(k, id);
     keys.push_back(k);

@@ -12,7 +12,7 @@
 //   - '^' at the start and '$' at the end of a top-level alternative (no-ops for a whole match).
 // Everything else (back-references, \b \B, lookahead, \x \u \c escapes, POSIX classes, empty
 // brackets, anchors elsewhere, unmatched ']' '}' '{') is refused, as are patterns over 256 byte
-// positions or 4096 states.
+// positions, 4096 states or 65536 transitions.
 //
 // The set of bytes a '.', an escape or a bracket expression accepts is not re-implemented: it is
 // read from std::regex itself when compiling (each of the 256 bytes is matched against the atom

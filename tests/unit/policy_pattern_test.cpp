@@ -269,6 +269,22 @@ TEST_CASE("policy pattern: constructs the automaton does not translate fall back
   CHECK_FALSE(blowup.matches("bbbbbbbbbbbbbbb", VarScope{}));
 }
 
+TEST_CASE("policy pattern: the automaton's table is bounded") {
+  // 33 byte classes (32 letters told apart, everything else); the automaton must remember which
+  // of the last n+1 letters were an 'a': 2^(n+1) states.
+  const std::string letters =
+      "(?:a|b|c|d|e|f|g|h|i|j|k|l|m|n|o|p|q|r|s|t|u|v|w|x|y|z|A|B|C|D|E|F)*";
+  const auto small = RegexDfa::compile(letters + "a[a-zA-F]{9}");  // 1024 states x 33
+  REQUIRE(small);
+  CHECK(small->states() > 1024);
+  check_agrees(letters + "a[a-zA-F]{9}", 300);
+  CHECK_FALSE(RegexDfa::compile(letters + "a[a-zA-F]{10}"));  // 2048 x 33 > 65536
+  const Pattern big = compile(letters + "a[a-zA-F]{10}");
+  CHECK_FALSE(big.uses_automaton());
+  CHECK(big.matches("bbba" + std::string(10, 'F'), VarScope{}));
+  CHECK_FALSE(big.matches("bbbb" + std::string(10, 'F'), VarScope{}));
+}
+
 TEST_CASE("policy pattern: shipped argument patterns use the automaton") {
   for (const std::string name : {"base", "dev", "staging", "prod"}) {
     const json layer = shipped_layer(name);
