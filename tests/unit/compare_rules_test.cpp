@@ -177,7 +177,7 @@ TEST_CASE("compare rules: preflight locates bad rules at file, line and field") 
   }
   REQUIRE(compare.size() == 2);
   CHECK(compare[0].file == config::display_path(file));
-  CHECK(compare[0].line == 4);  // the rule's table: the missing bound has no line of its own
+  CHECK(compare[0].line == 5);  // the missing bound has no line: the rule's first value
   CHECK(compare[0].path == "/modules/m/compare/rules/0");
   CHECK(compare[0].rule == "compare.tolerance");
   CHECK(compare[1].line == 13);

@@ -77,7 +77,8 @@ void print_module(std::ostream& out, const json& m) {
   }
   fmt::print(out, "  top fields: {}\n", top.empty() ? "none" : top);
   std::string ignored;
-  for (const auto& [rule, n] : l.value("ignored_by_rule", json::object()).items()) {
+  const json by_rule = l.value("ignored_by_rule", json::object());  // items() needs it alive
+  for (const auto& [rule, n] : by_rule.items()) {
     ignored += fmt::format("{}{} by {}", ignored.empty() ? "" : ", ", n.dump(), rule);
   }
   if (!ignored.empty()) fmt::print(out, "  ignored: {}\n", ignored);

@@ -76,13 +76,16 @@ void RunsAggregate::add(const json& line) {
   differences[0] += count(d, "block");
   differences[1] += count(d, "warn");
   differences[2] += count(d, "ignore");
-  for (const auto& [field, g] : line.value("field_differences", json::object()).items()) {
+  // value() returns a copy: keep it alive for the whole loop (items() does not).
+  const json per_field = line.value("field_differences", json::object());
+  for (const auto& [field, g] : per_field.items()) {
     auto& sum = fields[field];
     sum[0] += count(g, "block");
     sum[1] += count(g, "warn");
     sum[2] += count(g, "ignore");
   }
-  for (const auto& [rule, n] : line.value("ignored_by_rule", json::object()).items()) {
+  const json ignored = line.value("ignored_by_rule", json::object());
+  for (const auto& [rule, n] : ignored.items()) {
     if (n.is_number_unsigned()) ignored_by_rule[rule] += n.get<uint64_t>();
   }
   for (const json& f : line.value("noise", json::object()).value("fields", json::array())) {
