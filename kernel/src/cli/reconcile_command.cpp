@@ -124,7 +124,9 @@ int reconcile_show(CommandContext& ctx) {
     throw UsageError(fmt::format(
         "reconcile show: --module expects a module id ([a-z][a-z0-9_]*), got '{}'", module));
   }
-  const fs::path month_dir = migration::reconcile_root(ctx.global.state_dir) / month;
+  std::error_code ec;
+  const fs::path month_dir =
+      (migration::reconcile_root(fs::absolute(ctx.global.state_dir, ec)) / month).lexically_normal();
   std::vector<std::string> modules = migration::modules_with_records(month_dir);
   if (modules.empty()) {
     throw RuntimeError(fmt::format(
