@@ -27,7 +27,8 @@ migration::SideOutcome side(const json& run) {
   migration::SideOutcome s;
   s.run_id = run["run_id"].get<std::string>();
   s.status = run["status"].get<std::string>();
-  s.error_code = run.value("error_code", json()).is_string() ? run["error_code"].get<std::string>() : "";
+  s.error_code =
+      run.value("error_code", json()).is_string() ? run["error_code"].get<std::string>() : "";
   s.latency_ms = run.value("latency_ms", 0.0);
   s.result_json = run.value("output", json()).dump();
   return s;
@@ -46,8 +47,8 @@ struct Shadow {
   json run(const std::string& report, const std::string& mode) {
     Result m = cli({"module", "set", "report_orchestrator", "--mode", mode});
     REQUIRE_MESSAGE(m.exit_code == 0, m.err);
-    Result r = cli({"run", "report_orchestrator", "--report", report, "--target-month", "202602",
-                    "--json"});
+    Result r = cli(
+        {"run", "report_orchestrator", "--report", report, "--target-month", "202602", "--json"});
     INFO(r.err);
     REQUIRE(r.exit_code == 0);
     json out = json::parse(r.out);
@@ -167,8 +168,9 @@ TEST_CASE("reconcile show: malformed month, no records, unknown module, help") {
   migration::reconcile(in, {}, cli.state_dir());
   Result other = cli({"reconcile", "show", "--target-month", "202601", "--module", "nope"});
   CHECK(other.exit_code == 1);
-  CHECK(contains(other.err, "no reconciliation records for module 'nope' in 202601 (modules "
-                            "with records: demo)"));
+  CHECK(contains(other.err,
+                 "no reconciliation records for module 'nope' in 202601 (modules "
+                 "with records: demo)"));
   Result ok = cli({"reconcile", "show", "--target-month", "202601"});
   CHECK(ok.exit_code == 0);
   CHECK(contains(ok.out, "demo: latest pass"));

@@ -6,7 +6,7 @@ namespace agentsys::config {
 using json = nlohmann::json;
 
 std::map<std::string, migration::CompareRules> compare_rules_of(const EffectiveConfig& config,
-                                                               std::vector<Problem>& problems) {
+                                                                std::vector<Problem>& problems) {
   std::map<std::string, migration::CompareRules> out;
   // value() returns a copy: keep it alive for the whole loop.
   const json modules = config.value("/modules");

@@ -74,7 +74,9 @@ inline bool identical(const Cell& a, const KeyTable& ta, const Cell& b, const Ke
     }
   }
   if (a.is_number() && b.is_number()) return a.number() == b.number();
-  auto nullish = [](const Cell& c) { return c.kind == CellKind::absent || c.kind == CellKind::null; };
+  auto nullish = [](const Cell& c) {
+    return c.kind == CellKind::absent || c.kind == CellKind::null;
+  };
   return nullish(a) && nullish(b);
 }
 
@@ -224,7 +226,8 @@ void Comparison::grade() {
   if (fields_compared > 0) {
     consistency = 100.0 * static_cast<double>(matched) / static_cast<double>(fields_compared);
   }
-  if (by_grade[static_cast<size_t>(Grade::block)] > 0 || (consistency && *consistency < threshold)) {
+  if (by_grade[static_cast<size_t>(Grade::block)] > 0 ||
+      (consistency && *consistency < threshold)) {
     verdict = Verdict::block;
   } else if (by_grade[static_cast<size_t>(Grade::warn)] > 0) {
     verdict = Verdict::warn;
@@ -271,8 +274,7 @@ json Comparison::summary_json() const {
           {"documented", documented},
           {"ignored", ignored},
           {"ignored_by_rule", ignored_by_rule()},
-          {"differences",
-           {{"block", by_grade[0]}, {"warn", by_grade[1]}, {"ignore", by_grade[2]}}},
+          {"differences", {{"block", by_grade[0]}, {"warn", by_grade[1]}, {"ignore", by_grade[2]}}},
           {"consistency", consistency ? json(*consistency) : json()},
           {"threshold", threshold},
           {"verdict", to_string(verdict)},
@@ -497,8 +499,8 @@ Comparison compare(std::shared_ptr<const KeyTable> v1, std::shared_ptr<const Key
     const size_t p = (slot->row & ~KeyIndex::kMatched) - 1;
     if ((slot->row & KeyIndex::kMatched) != 0) {
       c.rows_only_v1++;
-      add_difference(static_cast<uint32_t>(r1), static_cast<uint32_t>(p), row_field,
-                     duplicate_rule, Grade::block, Difference::Kind::duplicate_v1);
+      add_difference(static_cast<uint32_t>(r1), static_cast<uint32_t>(p), row_field, duplicate_rule,
+                     Grade::block, Difference::Kind::duplicate_v1);
       one_sided(Grade::block);
       continue;
     }
@@ -542,8 +544,8 @@ Comparison compare(std::shared_ptr<const KeyTable> v1, std::shared_ptr<const Key
         }
         continue;
       }
-      add_difference(static_cast<uint32_t>(r1), static_cast<uint32_t>(p),
-                     static_cast<uint16_t>(f), pl.rule, pl.r->grade, Difference::Kind::value);
+      add_difference(static_cast<uint32_t>(r1), static_cast<uint32_t>(p), static_cast<uint16_t>(f),
+                     pl.rule, pl.r->grade, Difference::Kind::value);
     }
   }
   for (uint32_t p : index.unmatched()) {

@@ -69,7 +69,8 @@ class Parser {
     if (table.contains("rules")) {
       const json& rules = table["rules"];
       if (!rules.is_array()) {
-        problem("/rules", "compare.type", "rules must be an array of tables ([[...compare.rules]])");
+        problem("/rules", "compare.type",
+                "rules must be an array of tables ([[...compare.rules]])");
       } else {
         for (size_t i = 0; i < rules.size(); ++i) {
           CompareRule rule;
@@ -165,8 +166,7 @@ class Parser {
         if (has_arg) {
           int d = -1;
           auto [p, ec] = std::from_chars(arg.data(), arg.data() + arg.size(), d);
-          if (arg.empty() || ec != std::errc() || p != arg.data() + arg.size() || d < 0 ||
-              d > 12) {
+          if (arg.empty() || ec != std::errc() || p != arg.data() + arg.size() || d < 0 || d > 12) {
             problem(here, "compare.normalise",
                     fmt::format("'{}': N in number:N is a whole number of decimals from 0 to 12",
                                 step));

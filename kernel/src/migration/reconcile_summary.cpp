@@ -173,13 +173,12 @@ std::string render_daily_summary(const std::string& module, const std::string& m
       "V1 p50 / p95 ms | V2 p50 / p95 ms |\n"
       "|---|---|---|---|---|---|---|---|---|\n";
   for (const auto& [day, a] : days) {
-    out += fmt::format("| {} | {} | {} / {} / {} | {} | {} | {} | {} | {} / {} | {} / {} |\n",
-                       cell(day), a.runs, a.verdicts[0], a.verdicts[1], a.verdicts[2],
-                       percent(a.consistency), a.differences[0], a.differences[1],
-                       a.differences[2], ms(nearest_rank(a.v1_latency_ms, 50)),
-                       ms(nearest_rank(a.v1_latency_ms, 95)),
-                       ms(nearest_rank(a.v2_latency_ms, 50)),
-                       ms(nearest_rank(a.v2_latency_ms, 95)));
+    out +=
+        fmt::format("| {} | {} | {} / {} / {} | {} | {} | {} | {} | {} / {} | {} / {} |\n",
+                    cell(day), a.runs, a.verdicts[0], a.verdicts[1], a.verdicts[2],
+                    percent(a.consistency), a.differences[0], a.differences[1], a.differences[2],
+                    ms(nearest_rank(a.v1_latency_ms, 50)), ms(nearest_rank(a.v1_latency_ms, 95)),
+                    ms(nearest_rank(a.v2_latency_ms, 50)), ms(nearest_rank(a.v2_latency_ms, 95)));
   }
   for (const auto& [day, a] : days) {
     out += fmt::format("\n### {}\n\n", day);
@@ -199,8 +198,8 @@ std::string render_daily_summary(const std::string& module, const std::string& m
     }
     out += fmt::format("- Noise (fields that differed between two V1 runs): {}\n",
                        noise.empty() ? "none learned" : noise);
-    out += fmt::format("- V2 failed or overran its budget: {} pair{}; V1 failed: {}\n",
-                       a.v2_failed, a.v2_failed == 1 ? "" : "s", a.v1_failed);
+    out += fmt::format("- V2 failed or overran its budget: {} pair{}; V1 failed: {}\n", a.v2_failed,
+                       a.v2_failed == 1 ? "" : "s", a.v1_failed);
   }
   return out;
 }
