@@ -92,6 +92,24 @@ inline bool within_tolerance(const Cell& a, const Cell& b, const CompareRule& r)
   return diff <= bound + margin;
 }
 
+/// Row ra of ta and row rb of tb have the same key: their key cells are identical (what the
+/// canonical key text encodes), read from the rows' cells rather than the key arena, since the
+/// comparison loads those cells anyway. Keyless tables compare their positional keys.
+inline bool same_key(const KeyTable& ta, size_t ra, const KeyTable& tb, size_t rb) {
+  const std::vector<int>& ca = ta.key_columns();
+  const std::vector<int>& cb = tb.key_columns();
+  if (ca.empty() || ca.size() != cb.size()) {
+    return ta.row_key(ra).hash == tb.row_key(rb).hash &&
+           same_bytes(ta.key_text(ra), tb.key_text(rb));
+  }
+  const Cell* a = ta.row(ra);
+  const Cell* b = tb.row(rb);
+  for (size_t i = 0; i < ca.size(); ++i) {
+    if (!identical(a[ca[i]], ta, b[cb[i]], tb)) return false;
+  }
+  return true;
+}
+
 struct FieldPlan {
   int c1 = -1;
   int c2 = -1;
@@ -132,8 +150,7 @@ class KeyIndex {
         return -1;
       }
       const size_t other = (s.row & ~kMatched) - 1;
-      if (s.tag == tag && t_.row_key(other).hash == k.hash &&
-          same_bytes(t_.key_text(other), t_.key_text(r))) {
+      if (s.tag == tag && t_.row_key(other).hash == k.hash && same_key(t_, other, t_, r)) {
         return static_cast<int64_t>(other);
       }
     }
@@ -149,18 +166,17 @@ class KeyIndex {
     return static_cast<int64_t>((s.row & ~kMatched) - 1);
   }
 
-  /// The slot holding the V2 row with `from`'s row r's key, or null.
+  /// The slot holding the V2 row with `from`'s row r's key, or null. Candidates are told
+  /// apart by the hash's high half, then by their key cells (not the full hash, which would
+  /// cost one more random read per row).
   Slot* find(const KeyTable& from, size_t r) {
-    const KeyTable::RowKey& k = from.row_key(r);
-    const auto tag = static_cast<uint32_t>(k.hash >> 32);
-    for (size_t i = k.hash & mask_;; i = (i + 1) & mask_) {
+    const uint64_t hash = from.row_key(r).hash;
+    const auto tag = static_cast<uint32_t>(hash >> 32);
+    for (size_t i = hash & mask_;; i = (i + 1) & mask_) {
       Slot& s = slots_[i];
       if (s.row == 0) return nullptr;
       if (s.tag != tag) continue;
-      const size_t other = (s.row & ~kMatched) - 1;
-      if (t_.row_key(other).hash == k.hash && same_bytes(t_.key_text(other), from.key_text(r))) {
-        return &s;
-      }
+      if (same_key(from, r, t_, (s.row & ~kMatched) - 1)) return &s;
     }
   }
 
@@ -466,26 +482,27 @@ Comparison compare(std::shared_ptr<const KeyTable> v1, std::shared_ptr<const Key
 
   // V1's rows in order, V2's found through the index. The random accesses into V2 are
   // prefetched in stages: the hash slot 16 rows ahead, then (slot now cached) the candidate
-  // row's key and cells 8 rows ahead, then (key now cached) its key text 4 rows ahead.
+  // row's cells 8 rows ahead, then (cells now cached) a string key's bytes 4 rows ahead.
   std::string scratch_a;
   std::string scratch_b;
   constexpr size_t kRowAhead = 8;
   constexpr size_t kTextAhead = 4;
   const size_t n1 = t1.rows();
   const size_t width2 = t2.width();
+  const int first_key2 = t2.key_columns().empty() ? -1 : t2.key_columns().front();
   for (size_t r1 = 0; r1 < n1; ++r1) {
     if (r1 + kSlotAhead < n1) index.prefetch_slot(t1.row_key(r1 + kSlotAhead).hash);
     if (r1 + kRowAhead < n1) {
       if (int64_t cand = index.peek(t1.row_key(r1 + kRowAhead).hash); cand >= 0) {
-        __builtin_prefetch(&t2.row_key(static_cast<size_t>(cand)));
         const Cell* row = t2.row(static_cast<size_t>(cand));
         __builtin_prefetch(row);
-        if (width2 > 4) __builtin_prefetch(row + 4);
+        __builtin_prefetch(row + width2 - 1);
       }
     }
-    if (r1 + kTextAhead < n1) {
+    if (r1 + kTextAhead < n1 && first_key2 >= 0) {
       if (int64_t cand = index.peek(t1.row_key(r1 + kTextAhead).hash); cand >= 0) {
-        __builtin_prefetch(t2.key_text(static_cast<size_t>(cand)).data());
+        const Cell& key = t2.cell(static_cast<size_t>(cand), first_key2);
+        if (key.kind == CellKind::string) __builtin_prefetch(t2.text(key).data());
       }
     }
     KeyIndex::Slot* slot = index.find(t1, r1);
