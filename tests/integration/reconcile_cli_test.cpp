@@ -94,6 +94,31 @@ TEST_CASE("reconcile: real V1 and V2 reports under the shipped rules, then recon
   }
   CHECK(c.documented > 0);  // at least one percentile interpolated between two values
   CHECK(ops.verdict == migration::Verdict::warn);
+
+  // The runner attaches the facet to the V2 run's lineage event; lineage show then names the
+  // verdict. Done here by hand: the V2 run's COMPLETE event again, with the facet.
+  const fs::path events = t.cli.state_dir() / "lineage" / "events.jsonl";
+  json complete;
+  for (const std::string& line : lines_of(slurp(events))) {
+    json e = json::parse(line);
+    if (e["eventType"] == "COMPLETE" &&
+        e["run"]["facets"]["agentsys_run"]["run_id"] == ops.v2_run_id) {
+      complete = e;
+    }
+  }
+  REQUIRE(complete.is_object());
+  complete["run"]["facets"][migration::kReconciliationFacet] = migration::reconciliation_facet(ops);
+  std::ofstream(events, std::ios::app) << complete.dump() << "\n";
+  Result shown = t.cli({"lineage", "show", ops.v2_run_id});
+  INFO(shown.out << shown.err);
+  CHECK(shown.exit_code == 0);
+  CHECK(
+      contains(shown.out, "reconciliation: warn (consistency 100.00%, differences block 0, warn " +
+                              std::to_string(c.by_grade[1]) + ", ignore 3); V1 run " +
+                              ops.v1_run_id + ", V2 run " + ops.v2_run_id));
+  json shown_json = t.cli.json_of({"lineage", "show", ops.v2_run_id, "--json"});
+  CHECK(shown_json["reconciliation"]["verdict"] == "warn");
+  CHECK(shown_json["reconciliation"]["v1"]["output"] == ops.v1_output.string());
   // The other reports have no percentiles: every value agrees once the float format is
   // normalised.
   for (const char* report : {"skill_usage", "tenant_cost"}) {
