@@ -127,6 +127,10 @@ TEST_CASE("compare rules: every mistake is a problem with its path and rule") {
         "/rules/0/within compare.option");
   CHECK(only_problem(rule({{"fields", {"a"}}, {"method", "fuzzy"}})) ==
         "/rules/0/method compare.method");
+  // An unknown method is one problem, not one more per option that depends on it.
+  CHECK(only_problem(
+            rule({{"fields", {"a"}}, {"method", "fuzzy"}, {"rel", 0.1}, {"within", "warn"}})) ==
+        "/rules/0/method compare.method");
   CHECK(only_problem(rule({{"method", "exact"}})) == "/rules/0 compare.fields");
   CHECK(only_problem(rule({{"fields", {"@status"}}})) == "/rules/0/fields/0 compare.field");
   CHECK(only_problem(rule({{"fields", {"@other"}}})) == "/rules/0/fields/0 compare.field");
@@ -201,6 +205,13 @@ TEST_CASE("compare rules: preflight locates bad rules at file, line and field") 
     CHECK(e.problems()[0].path == "/modules/m/compare/rules/0/method");
     CHECK(e.problems()[0].line == 3);
   }
+  // Preflight reports it once (the schema's problem), not again as compare.method.
+  report = config::run_preflight({{"dev", dir.path(), {}, std::nullopt}, {}});
+  size_t at_method = 0;
+  for (const config::Problem& p : report.problems) {
+    if (p.path == "/modules/m/compare/rules/0/method") ++at_method;
+  }
+  CHECK(at_method == 1);
   // What only compare_checks sees stops apply_config (and so `agentsys run`) too.
   dir.write("modules/m.toml", "[[modules.m.compare.rules]]\nfields = [\"x\"]\nabs = 1\n");
   config::EffectiveConfig cfg = config::load_config({"dev", dir.path(), {}, std::nullopt});
