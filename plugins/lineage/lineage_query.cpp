@@ -61,6 +61,7 @@ json show(const std::vector<json>& events, const std::string& path, const std::s
           {"implementation", job_facets.value("agentsys_implementation", json::object())},
           {"code_version", job_facets.value("agentsys_code_version", json())},
           {"rule_version", run_facets.value("agentsys_rule_version", json())},
+          {"reconciliation", run_facets.value("agentsys_reconciliation", json())},
           {"inputs", inputs},
           {"outputs", outputs},
           {"event", *end}};

@@ -74,8 +74,10 @@ const Outputs& outputs() {
                          {"total_cost_usd", round4(cost)}});
     }
     std::shuffle(v2_rows.begin(), v2_rows.end(), rng);
-    json v1 = {{"key_fields", {{"key", {"module"}}, {"fields", fields}, {"rows", std::move(v1_rows)}}}};
-    json v2 = {{"key_fields", {{"key", {"module"}}, {"fields", fields}, {"rows", std::move(v2_rows)}}}};
+    json v1 = {
+        {"key_fields", {{"key", {"module"}}, {"fields", fields}, {"rows", std::move(v1_rows)}}}};
+    json v2 = {
+        {"key_fields", {{"key", {"module"}}, {"fields", fields}, {"rows", std::move(v2_rows)}}}};
     out.v1_text = v1.dump();
     out.v2_text = v2.dump();
     out.v1 = load_table_text(out.v1_text);

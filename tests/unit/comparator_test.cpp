@@ -91,10 +91,11 @@ TEST_CASE("comparator: rows are matched by key, whatever their order") {
 }
 
 TEST_CASE("comparator: keys compare as values (1 and 1.0), multi-field keys, keyless rows") {
-  json v1 = key_fields({{{"t", "acme"}, {"n", 1}, {"x", "p"}}, {{"t", "acme"}, {"n", 2}, {"x", "q"}}},
-                       {"t", "n"});
-  json v2 = key_fields({{{"t", "acme"}, {"n", 2.0}, {"x", "q"}}, {{"t", "acme"}, {"n", 1.0}, {"x", "p"}}},
-                       {"t", "n"});
+  json v1 = key_fields(
+      {{{"t", "acme"}, {"n", 1}, {"x", "p"}}, {{"t", "acme"}, {"n", 2}, {"x", "q"}}}, {"t", "n"});
+  json v2 =
+      key_fields({{{"t", "acme"}, {"n", 2.0}, {"x", "q"}}, {{"t", "acme"}, {"n", 1.0}, {"x", "p"}}},
+                 {"t", "n"});
   Comparison c = compare(v1, v2, kExact);
   CHECK(c.rows_compared == 2);
   CHECK(c.matched == 2);
@@ -105,8 +106,8 @@ TEST_CASE("comparator: keys compare as values (1 and 1.0), multi-field keys, key
   CHECK(c.matched == 0);
   CHECK(c.difference_json(c.differences[0])["row"] == json{{"#", 0}});
   // A declared key that differs between the sides: V2 is matched on V1's key.
-  c = compare(key_fields({{{"a", 1}, {"b", "x"}}}, {"a"}), key_fields({{{"a", 1}, {"b", "x"}}}, {"b"}),
-              kExact);
+  c = compare(key_fields({{{"a", 1}, {"b", "x"}}}, {"a"}),
+              key_fields({{{"a", 1}, {"b", "x"}}}, {"b"}), kExact);
   CHECK(c.key == std::vector<std::string>{"a"});
   CHECK(c.matched == 1);
 }
@@ -152,7 +153,8 @@ TEST_CASE("comparator: normalise — number format, null and empty, case, trim, 
   CHECK(matches(0.9523809523809523, 0.9524, number4));
   CHECK(matches(584.289804000005, 584.2898, number4));
   CHECK(matches(812.0, 812, number4));
-  CHECK_FALSE(matches(0.95235, 0.9524, number4));  // 0.95235 is 0.952349999... in binary
+  CHECK(matches(0.00015, 0.0001, number4));  // 0.00015 is 0.000149999... in binary
+  CHECK_FALSE(matches(0.00015, 0.0002, number4));
   CHECK_FALSE(matches(0.9523809523809523, 0.9523, number4));
   CHECK(matches("0.95238", 0.9524, number4));  // numeric strings are numbers under number[:N]
   CHECK(matches(" 812.0 ", 812, number4));
@@ -164,7 +166,8 @@ TEST_CASE("comparator: normalise — number format, null and empty, case, trim, 
   // null and empty
   CHECK_FALSE(matches(nullptr, "", json{{"method", "exact"}}));
   CHECK(matches(nullptr, "", json{{"method", "normalise"}, {"normalise", {"empty_null"}}}));
-  CHECK(matches(nullptr, "  ", json{{"method", "normalise"}, {"normalise", {"trim", "empty_null"}}}));
+  CHECK(
+      matches(nullptr, "  ", json{{"method", "normalise"}, {"normalise", {"trim", "empty_null"}}}));
   CHECK_FALSE(matches(nullptr, "  ", json{{"method", "normalise"}, {"normalise", {"empty_null"}}}));
   CHECK_FALSE(matches(nullptr, 0, json{{"method", "normalise"}, {"normalise", {"empty_null"}}}));
 
@@ -185,9 +188,11 @@ TEST_CASE("comparator: normalise — number format, null and empty, case, trim, 
   CHECK_FALSE(matches("2026-03-01T06:00:03.999Z", "2026-03-01T06:00:04Z", seconds));
 
   // within = "warn": a documented difference, consistent but listed.
-  Comparison c = compare_values(
-      0.9523809523809523, 0.9524,
-      json{{"fields", {"v"}}, {"method", "normalise"}, {"normalise", {"number:4"}}, {"within", "warn"}});
+  Comparison c = compare_values(0.9523809523809523, 0.9524,
+                                json{{"fields", {"v"}},
+                                     {"method", "normalise"},
+                                     {"normalise", {"number:4"}},
+                                     {"within", "warn"}});
   CHECK(c.matched == 1);
   CHECK(c.documented == 1);
   REQUIRE(c.differences.size() == 1);
@@ -199,8 +204,8 @@ TEST_CASE("comparator: normalise — number format, null and empty, case, trim, 
 
 TEST_CASE("scaled_round rounds like printf(\"%.*f\") and parse_timestamp_us reads RFC 3339") {
   CHECK(scaled_round(0.9523809523809523, 4) == 9524);
-  CHECK(scaled_round(0.00015, 4) == 1);   // 1.4999...e-4 in binary: printf says 0.0001
-  CHECK(scaled_round(0.125, 2) == 12);    // an exact tie: printf rounds half to even
+  CHECK(scaled_round(0.00015, 4) == 1);  // 1.4999...e-4 in binary: printf says 0.0001
+  CHECK(scaled_round(0.125, 2) == 12);   // an exact tie: printf rounds half to even
   CHECK(scaled_round(0.375, 2) == 38);
   CHECK(scaled_round(2.5, 0) == 2);
   CHECK(scaled_round(-0.9523809523809523, 4) == -9524);
@@ -223,7 +228,8 @@ TEST_CASE("scaled_round rounds like printf(\"%.*f\") and parse_timestamp_us read
   CHECK(parse_timestamp_us("1970-01-01T00:00:00Z") == 0);
   CHECK(parse_timestamp_us("1970-01-01T00:00:01.5Z") == 1500000);
   CHECK(parse_timestamp_us("1969-12-31T23:59:59Z") == -1000000);
-  CHECK(parse_timestamp_us("2026-03-01T06:00:03+0100") == parse_timestamp_us("2026-03-01T05:00:03Z"));
+  CHECK(parse_timestamp_us("2026-03-01T06:00:03+0100") ==
+        parse_timestamp_us("2026-03-01T05:00:03Z"));
   CHECK(parse_timestamp_us("2024-02-29") == parse_timestamp_us("2024-02-29T00:00Z"));
   CHECK(parse_timestamp_us("2026-03-01T06:00") == parse_timestamp_us("2026-03-01T06:00:00Z"));
   for (const char* bad : {"", "2026-13-01", "2023-02-29", "2026-03-01T25:00:00Z", "2026-03-01T06",
@@ -235,8 +241,10 @@ TEST_CASE("scaled_round rounds like printf(\"%.*f\") and parse_timestamp_us read
 }
 
 TEST_CASE("comparator: missing and extra rows are @row differences, graded by rule") {
-  json v1 = key_fields({{{"module", "a"}, {"runs", 1}, {"cost", 2}}, {{"module", "b"}, {"runs", 2}, {"cost", 3}}});
-  json v2 = key_fields({{{"module", "b"}, {"runs", 2}, {"cost", 3}}, {{"module", "c"}, {"runs", 9}, {"cost", 1}}});
+  json v1 = key_fields(
+      {{{"module", "a"}, {"runs", 1}, {"cost", 2}}, {{"module", "b"}, {"runs", 2}, {"cost", 3}}});
+  json v2 = key_fields(
+      {{{"module", "b"}, {"runs", 2}, {"cost", 3}}, {{"module", "c"}, {"runs", 9}, {"cost", 1}}});
   Comparison c = compare(v1, v2, kExact);
   CHECK(c.rows_compared == 1);
   CHECK(c.rows_only_v1 == 1);
@@ -260,19 +268,25 @@ TEST_CASE("comparator: missing and extra rows are @row differences, graded by ru
   CHECK(c.verdict == Verdict::block);
 
   // Graded warn by a rule on @row: still counted against consistency.
-  c = compare(v1, v2, rules_of({{"consistency_threshold", 0}, {"rules", {{{"fields", {"@row"}}, {"grade", "warn"}}}}}));
+  c = compare(v1, v2,
+              rules_of({{"consistency_threshold", 0},
+                        {"rules", {{{"fields", {"@row"}}, {"grade", "warn"}}}}}));
   CHECK(c.by_grade[static_cast<size_t>(Grade::warn)] == 2);
   CHECK(c.fields_compared == 6);
   CHECK(c.verdict == Verdict::warn);
   // Ignored: listed with grade ignore, the rows' values are not counted.
-  c = compare(v1, v2, rules_of({{"rules", {{{"name", "rows_may_vary"}, {"fields", {"@row"}}, {"method", "ignore"}}}}}));
+  c = compare(
+      v1, v2,
+      rules_of(
+          {{"rules", {{{"name", "rows_may_vary"}, {"fields", {"@row"}}, {"method", "ignore"}}}}}));
   CHECK(c.by_grade[static_cast<size_t>(Grade::ignore)] == 2);
   CHECK(c.fields_compared == 2);
   CHECK(c.verdict == Verdict::pass);
   CHECK(c.difference_json(c.differences[0])["rule"] == "rows_may_vary");
 
   // A key twice on one side blocks (duplicate_key).
-  json dup = key_fields({{{"module", "b"}, {"runs", 2}, {"cost", 3}}, {{"module", "b"}, {"runs", 2}, {"cost", 3}}});
+  json dup = key_fields(
+      {{{"module", "b"}, {"runs", 2}, {"cost", 3}}, {{"module", "b"}, {"runs", 2}, {"cost", 3}}});
   c = compare(dup, key_fields({{{"module", "b"}, {"runs", 2}, {"cost", 3}}}), kExact);
   REQUIRE(c.differences.size() == 1);
   CHECK(c.difference_json(c.differences[0])["kind"] == "duplicate_in_v1");
@@ -284,9 +298,10 @@ TEST_CASE("comparator: missing and extra rows are @row differences, graded by ru
 }
 
 TEST_CASE("comparator: an ignored difference counts as ignored, with its rule, never as a match") {
-  json v1 = key_fields({{{"module", "a"}, {"runs", 1}, {"generated_at", "2026-03-01T06:00:03+00:00"}},
-                        {{"module", "b"}, {"runs", 2}, {"generated_at", "2026-03-01T06:00:03+00:00"}}},
-                       {"module"}, {"runs"});
+  json v1 =
+      key_fields({{{"module", "a"}, {"runs", 1}, {"generated_at", "2026-03-01T06:00:03+00:00"}},
+                  {{"module", "b"}, {"runs", 2}, {"generated_at", "2026-03-01T06:00:03+00:00"}}},
+                 {"module"}, {"runs"});
   json v2 = key_fields({{{"module", "a"}, {"runs", 1}}, {{"module", "b"}, {"runs", 2}}}, {"module"},
                        {"runs"});
   // Without a rule the extra V1 column is a difference like any other.
@@ -294,8 +309,11 @@ TEST_CASE("comparator: an ignored difference counts as ignored, with its rule, n
   CHECK(c.by_grade[0] == 2);
   CHECK(c.verdict == Verdict::block);
 
-  CompareRules rules = rules_of(
-      {{"rules", {{{"name", "volatile_generated_at"}, {"fields", {"generated_at"}}, {"method", "ignore"}, {"reason", "clock"}}}}});
+  CompareRules rules = rules_of({{"rules",
+                                  {{{"name", "volatile_generated_at"},
+                                    {"fields", {"generated_at"}},
+                                    {"method", "ignore"},
+                                    {"reason", "clock"}}}}});
   c = compare(v1, v2, rules);
   CHECK(c.ignored == 2);
   CHECK(c.ignored_by_rule() == std::map<std::string, uint64_t>{{"volatile_generated_at", 2}});
@@ -332,8 +350,8 @@ TEST_CASE("comparator: consistency below the threshold blocks without a block di
     r2.push_back({{"k", i}, {"v", i == 3 ? 99 : i}});
   }
   json loose = {{"fields", {"v"}}, {"grade", "warn"}};
-  Comparison c = compare(key_fields(r1, {"k"}), key_fields(r2, {"k"}),
-                         rules_of({{"rules", {loose}}}));
+  Comparison c =
+      compare(key_fields(r1, {"k"}), key_fields(r2, {"k"}), rules_of({{"rules", {loose}}}));
   CHECK(*c.consistency == 90.0);
   CHECK(c.by_grade[0] == 0);
   CHECK(c.verdict == Verdict::block);  // 90% < 99%
@@ -343,8 +361,12 @@ TEST_CASE("comparator: consistency below the threshold blocks without a block di
 }
 
 TEST_CASE("comparator: a result without key_fields is one row; text and JSON load alike") {
-  json v1 = {{"target_month", "202602"}, {"jobs", {{{"report", "a"}, {"status", "ok"}}}}, {"status", "ok"}};
-  json v2 = {{"target_month", "202602"}, {"jobs", {{{"status", "ok"}, {"report", "a"}}}}, {"submitted", 1}};
+  json v1 = {{"target_month", "202602"},
+             {"jobs", {{{"report", "a"}, {"status", "ok"}}}},
+             {"status", "ok"}};
+  json v2 = {{"target_month", "202602"},
+             {"jobs", {{{"status", "ok"}, {"report", "a"}}}},
+             {"submitted", 1}};
   Comparison c = compare(v1, v2, rules_of({{"key", {"target_month"}}}));
   CHECK(c.rows_compared == 1);
   CHECK(c.key == std::vector<std::string>{"target_month"});
@@ -361,7 +383,8 @@ TEST_CASE("comparator: a result without key_fields is one row; text and JSON loa
   CHECK(t.matched == 1);
   CHECK(t.fields[0] == "(result)");
   // key_fields in text: the same comparison as through nlohmann::json.
-  json a = {{"key_fields", key_fields({{{"module", "a"}, {"x", 0.9523809523809523}, {"y", nullptr}}})}};
+  json a = {
+      {"key_fields", key_fields({{{"module", "a"}, {"x", 0.9523809523809523}, {"y", nullptr}}})}};
   json b = {{"key_fields", key_fields({{{"module", "a"}, {"x", 0.9524}, {"y", ""}}})}};
   Comparison j1 = compare(a, b, kExact);
   Comparison j2 = compare_text(a.dump(), b.dump(), kExact);
@@ -370,8 +393,10 @@ TEST_CASE("comparator: a result without key_fields is one row; text and JSON loa
 }
 
 TEST_CASE("comparator: diff.json lists every difference with row, field, values, grade, rule") {
-  json v1 = key_fields({{{"module", "a"}, {"x", 1.5}, {"s", "t\"q"}}, {{"module", "b"}, {"x", 2}, {"s", "u"}}});
-  json v2 = key_fields({{{"module", "a"}, {"x", 1.25}, {"s", "t\"q"}}, {{"module", "c"}, {"x", 2}, {"s", "u"}}});
+  json v1 = key_fields(
+      {{{"module", "a"}, {"x", 1.5}, {"s", "t\"q"}}, {{"module", "b"}, {"x", 2}, {"s", "u"}}});
+  json v2 = key_fields(
+      {{{"module", "a"}, {"x", 1.25}, {"s", "t\"q"}}, {{"module", "c"}, {"x", 2}, {"s", "u"}}});
   Comparison c = compare(v1, v2, kExact);
   json doc = json::parse(c.diff_json({{"module", "m"}}));
   CHECK(doc["module"] == "m");
@@ -379,10 +404,16 @@ TEST_CASE("comparator: diff.json lists every difference with row, field, values,
   CHECK(doc["summary"]["verdict"] == "block");
   CHECK(doc["summary"]["differences"]["block"] == 3);
   REQUIRE(doc["differences"].size() == 3);
-  CHECK(doc["differences"][0] == json{{"row", {{"module", "a"}}}, {"field", "x"}, {"v1", 1.5}, {"v2", 1.25},
-                                      {"grade", "block"}, {"rule", "default"}, {"kind", "value"}});
+  CHECK(doc["differences"][0] == json{{"row", {{"module", "a"}}},
+                                      {"field", "x"},
+                                      {"v1", 1.5},
+                                      {"v2", 1.25},
+                                      {"grade", "block"},
+                                      {"rule", "default"},
+                                      {"kind", "value"}});
   for (const json& d : doc["differences"]) {
-    for (const char* k : {"row", "field", "v1", "v2", "grade", "rule", "kind"}) CHECK(d.contains(k));
+    for (const char* k : {"row", "field", "v1", "v2", "grade", "rule", "kind"})
+      CHECK(d.contains(k));
   }
   json names = json::array();
   for (const json& r : doc["rules"]) names.push_back(r["name"]);
@@ -390,10 +421,12 @@ TEST_CASE("comparator: diff.json lists every difference with row, field, values,
 }
 
 TEST_CASE("noise learning: fields that differ between two V1 runs are ignored as noise, reported") {
-  json run_a = key_fields({{{"module", "a"}, {"runs", 1}, {"token", "x1"}, {"generated_at", "t1"}},
-                           {{"module", "b"}, {"runs", 2}, {"token", "x2"}, {"generated_at", "t1"}}});
-  json run_b = key_fields({{{"module", "b"}, {"runs", 2}, {"token", "y2"}, {"generated_at", "t2"}},
-                           {{"module", "a"}, {"runs", 1}, {"token", "y1"}, {"generated_at", "t2"}}});
+  json run_a =
+      key_fields({{{"module", "a"}, {"runs", 1}, {"token", "x1"}, {"generated_at", "t1"}},
+                  {{"module", "b"}, {"runs", 2}, {"token", "x2"}, {"generated_at", "t1"}}});
+  json run_b =
+      key_fields({{{"module", "b"}, {"runs", 2}, {"token", "y2"}, {"generated_at", "t2"}},
+                  {{"module", "a"}, {"runs", 1}, {"token", "y1"}, {"generated_at", "t2"}}});
   Noise noise = learn_noise(run_a, run_b);
   CHECK(noise.fields == std::vector<std::string>{"generated_at", "token"});
   CHECK(noise.rows_differing.at("token") == 2);
@@ -401,15 +434,18 @@ TEST_CASE("noise learning: fields that differ between two V1 runs are ignored as
   CHECK(learn_noise(run_a, run_a).empty());
 
   // generated_at is already ignored by a configured rule: it keeps that rule and its reason.
-  CompareRules configured = rules_of(
-      {{"rules", {{{"name", "volatile_generated_at"}, {"fields", {"generated_at"}}, {"method", "ignore"}}}}});
+  CompareRules configured = rules_of({{"rules",
+                                       {{{"name", "volatile_generated_at"},
+                                         {"fields", {"generated_at"}},
+                                         {"method", "ignore"}}}}});
   CompareRules with = with_noise(configured, noise);
   REQUIRE(with.rules.size() == 2);
   CHECK(with.rules[0].name == "noise:learned");
   CHECK(with.rules[0].fields == std::vector<std::string>{"token"});
   CHECK(with.rule_for("generated_at").name == "volatile_generated_at");
 
-  json v2 = key_fields({{{"module", "a"}, {"runs", 1}, {"token", "z1"}}, {{"module", "b"}, {"runs", 2}, {"token", "z2"}}});
+  json v2 = key_fields({{{"module", "a"}, {"runs", 1}, {"token", "z1"}},
+                        {{"module", "b"}, {"runs", 2}, {"token", "z2"}}});
   Comparison c = compare(run_a, v2, with);
   CHECK(c.noise_fields == std::vector<std::string>{"token"});
   CHECK(c.ignored_by_rule() ==
@@ -436,18 +472,35 @@ TEST_CASE("comparator: the documented V1 difference under the shipped report_orc
   // Rows as the two implementations give them for ops_monthly (docs/reports.md): V1 parsed from
   // its CSV (repr floats, generated_at, value-descending order, interpolated percentiles), V2
   // rounded to 4 decimals in key order with nearest-rank percentiles.
-  const json fields = {"runs", "success_rate", "p50_latency_ms", "p95_latency_ms", "total_cost_usd"};
-  json v1 = key_fields({{{"module", "skill_router"}, {"runs", 55012}, {"success_rate", 0.9523809523809523},
-                         {"p50_latency_ms", 900.5}, {"p95_latency_ms", 2291.8},
-                         {"total_cost_usd", 584.289804000005}, {"generated_at", "2026-03-01T06:00:03+00:00"}},
-                        {{"module", "image_creator_hub"}, {"runs", 15000}, {"success_rate", 0.9},
-                         {"p50_latency_ms", 7500.0}, {"p95_latency_ms", 30000.0},
-                         {"total_cost_usd", 812.0}, {"generated_at", "2026-03-01T06:00:03+00:00"}}},
+  const json fields = {"runs", "success_rate", "p50_latency_ms", "p95_latency_ms",
+                       "total_cost_usd"};
+  json v1 = key_fields({{{"module", "skill_router"},
+                         {"runs", 55012},
+                         {"success_rate", 0.9523809523809523},
+                         {"p50_latency_ms", 900.5},
+                         {"p95_latency_ms", 2291.8},
+                         {"total_cost_usd", 584.289804000005},
+                         {"generated_at", "2026-03-01T06:00:03+00:00"}},
+                        {{"module", "image_creator_hub"},
+                         {"runs", 15000},
+                         {"success_rate", 0.9},
+                         {"p50_latency_ms", 7500.0},
+                         {"p95_latency_ms", 30000.0},
+                         {"total_cost_usd", 812.0},
+                         {"generated_at", "2026-03-01T06:00:03+00:00"}}},
                        {"module"}, fields);
-  json v2 = key_fields({{{"module", "image_creator_hub"}, {"runs", 15000}, {"success_rate", 0.9},
-                         {"p50_latency_ms", 7500}, {"p95_latency_ms", 30000}, {"total_cost_usd", 812}},
-                        {{"module", "skill_router"}, {"runs", 55012}, {"success_rate", 0.9524},
-                         {"p50_latency_ms", 900}, {"p95_latency_ms", 2292}, {"total_cost_usd", 584.2898}}},
+  json v2 = key_fields({{{"module", "image_creator_hub"},
+                         {"runs", 15000},
+                         {"success_rate", 0.9},
+                         {"p50_latency_ms", 7500},
+                         {"p95_latency_ms", 30000},
+                         {"total_cost_usd", 812}},
+                        {{"module", "skill_router"},
+                         {"runs", 55012},
+                         {"success_rate", 0.9524},
+                         {"p50_latency_ms", 900},
+                         {"p95_latency_ms", 2292},
+                         {"total_cost_usd", 584.2898}}},
                        {"module"}, fields);
   Comparison c = compare(v1, v2, rules);
   CHECK(c.rows_compared == 2);

@@ -42,21 +42,22 @@ json rule(json r) { return json{{"rules", json::array({std::move(r)})}}; }
 }  // namespace
 
 TEST_CASE("compare rules: parsed, first rule naming a field wins, default exact/block") {
-  json table = {
-      {"key", {"module"}},
-      {"consistency_threshold", 98.5},
-      {"noise_learning", true},
-      {"rules",
-       {{{"name", "clock"}, {"fields", {"generated_at"}}, {"method", "ignore"}},
-        {{"fields", {"p95", "cost"}},
-         {"method", "tolerance"},
-         {"abs", 0.5},
-         {"rel", 0.01},
-         {"within", "warn"},
-         {"grade", "warn"},
-         {"reason", "why"}},
-        {{"fields", "*"}, {"method", "normalise"}, {"normalise", {"trim", "number:4", "timestamp:ms"}}},
-        {{"fields", {"@row"}}, {"grade", "warn"}}}}};
+  json table = {{"key", {"module"}},
+                {"consistency_threshold", 98.5},
+                {"noise_learning", true},
+                {"rules",
+                 {{{"name", "clock"}, {"fields", {"generated_at"}}, {"method", "ignore"}},
+                  {{"fields", {"p95", "cost"}},
+                   {"method", "tolerance"},
+                   {"abs", 0.5},
+                   {"rel", 0.01},
+                   {"within", "warn"},
+                   {"grade", "warn"},
+                   {"reason", "why"}},
+                  {{"fields", "*"},
+                   {"method", "normalise"},
+                   {"normalise", {"trim", "number:4", "timestamp:ms"}}},
+                  {{"fields", {"@row"}}, {"grade", "warn"}}}}};
   CompareRules r = parse_compare_rules(table);
   CHECK(r.key == std::vector<std::string>{"module"});
   CHECK(r.consistency_threshold == 98.5);
@@ -106,23 +107,29 @@ TEST_CASE("compare rules: every mistake is a problem with its path and rule") {
   CHECK(only_problem(rule({{"fields", {"a"}}, {"abs", 1}})) == "/rules/0/abs compare.option");
   CHECK(only_problem(rule({{"fields", {"a"}}, {"method", "normalise"}})) ==
         "/rules/0 compare.normalise");
-  CHECK(only_problem(rule({{"fields", {"a"}}, {"method", "normalise"}, {"normalise", {"upper"}}})) ==
-        "/rules/0/normalise/0 compare.normalise");
+  CHECK(
+      only_problem(rule({{"fields", {"a"}}, {"method", "normalise"}, {"normalise", {"upper"}}})) ==
+      "/rules/0/normalise/0 compare.normalise");
   CHECK(only_problem(
             rule({{"fields", {"a"}}, {"method", "normalise"}, {"normalise", {"number:13"}}})) ==
         "/rules/0/normalise/0 compare.normalise");
-  CHECK(only_problem(rule({{"fields", {"a"}},
-                           {"method", "normalise"},
-                           {"normalise", {"number:2", "number:4"}}})) ==
-        "/rules/0/normalise/1 compare.normalise");
+  CHECK(
+      only_problem(rule(
+          {{"fields", {"a"}}, {"method", "normalise"}, {"normalise", {"number:2", "number:4"}}})) ==
+      "/rules/0/normalise/1 compare.normalise");
   CHECK(only_problem(rule({{"fields", {"a"}}, {"normalise", {"trim"}}})) ==
         "/rules/0/normalise compare.option");
   CHECK(only_problem(rule({{"fields", {"a"}}, {"method", "ignore"}, {"grade", "block"}})) ==
         "/rules/0/grade compare.grade");
-  CHECK(only_problem(rule({{"fields", {"a"}}, {"grade", "fatal"}})) == "/rules/0/grade compare.grade");
+  CHECK(only_problem(rule({{"fields", {"a"}}, {"grade", "fatal"}})) ==
+        "/rules/0/grade compare.grade");
   CHECK(only_problem(rule({{"fields", {"a"}}, {"within", "warn"}})) ==
         "/rules/0/within compare.option");
   CHECK(only_problem(rule({{"fields", {"a"}}, {"method", "fuzzy"}})) ==
+        "/rules/0/method compare.method");
+  // An unknown method is one problem, not one more per option that depends on it.
+  CHECK(only_problem(
+            rule({{"fields", {"a"}}, {"method", "fuzzy"}, {"rel", 0.1}, {"within", "warn"}})) ==
         "/rules/0/method compare.method");
   CHECK(only_problem(rule({{"method", "exact"}})) == "/rules/0 compare.fields");
   CHECK(only_problem(rule({{"fields", {"@status"}}})) == "/rules/0/fields/0 compare.field");
@@ -138,8 +145,8 @@ TEST_CASE("compare rules: every mistake is a problem with its path and rule") {
   CHECK(only_problem(json{{"key", {"module"}}, {"rules", {{{"fields", {"module"}}}}}}) ==
         "/rules/0/fields compare.key_field");
   // Two rules with one name; a rule that can never apply.
-  CHECK(only_problem(json{{"rules",
-                           {{{"name", "x"}, {"fields", {"a"}}}, {{"name", "x"}, {"fields", {"b"}}}}}}) ==
+  CHECK(only_problem(json{
+            {"rules", {{{"name", "x"}, {"fields", {"a"}}}, {{"name", "x"}, {"fields", {"b"}}}}}}) ==
         "/rules/1/name compare.name");
   CHECK(only_problem(json{{"rules", {{{"fields", "*"}}, {{"fields", {"b"}}}}}}) ==
         "/rules/1/fields compare.unreachable");
@@ -177,7 +184,7 @@ TEST_CASE("compare rules: preflight locates bad rules at file, line and field") 
   }
   REQUIRE(compare.size() == 2);
   CHECK(compare[0].file == config::display_path(file));
-  CHECK(compare[0].line == 4);  // the rule's table: the missing bound has no line of its own
+  CHECK(compare[0].line == 5);  // the missing bound has no line: the rule's first value
   CHECK(compare[0].path == "/modules/m/compare/rules/0");
   CHECK(compare[0].rule == "compare.tolerance");
   CHECK(compare[1].line == 13);
@@ -187,7 +194,8 @@ TEST_CASE("compare rules: preflight locates bad rules at file, line and field") 
         std::string::npos);
 
   // The schema already refuses what it can describe (an unknown method), also in `run`.
-  dir.write("modules/m.toml", "[[modules.m.compare.rules]]\nfields = [\"x\"]\nmethod = \"fuzzy\"\n");
+  dir.write("modules/m.toml",
+            "[[modules.m.compare.rules]]\nfields = [\"x\"]\nmethod = \"fuzzy\"\n");
   try {
     config::load_config({"dev", dir.path(), {}, std::nullopt});
     FAIL("expected a ConfigError");
@@ -197,6 +205,13 @@ TEST_CASE("compare rules: preflight locates bad rules at file, line and field") 
     CHECK(e.problems()[0].path == "/modules/m/compare/rules/0/method");
     CHECK(e.problems()[0].line == 3);
   }
+  // Preflight reports it once (the schema's problem), not again as compare.method.
+  report = config::run_preflight({{"dev", dir.path(), {}, std::nullopt}, {}});
+  size_t at_method = 0;
+  for (const config::Problem& p : report.problems) {
+    if (p.path == "/modules/m/compare/rules/0/method") ++at_method;
+  }
+  CHECK(at_method == 1);
   // What only compare_checks sees stops apply_config (and so `agentsys run`) too.
   dir.write("modules/m.toml", "[[modules.m.compare.rules]]\nfields = [\"x\"]\nabs = 1\n");
   config::EffectiveConfig cfg = config::load_config({"dev", dir.path(), {}, std::nullopt});
@@ -207,8 +222,7 @@ TEST_CASE("compare rules: preflight locates bad rules at file, line and field") 
 }
 
 TEST_CASE("compare rules: the shipped report_orchestrator rules") {
-  config::EffectiveConfig cfg =
-      config::load_config({"dev", kRepoConfigDir, {}, std::nullopt});
+  config::EffectiveConfig cfg = config::load_config({"dev", kRepoConfigDir, {}, std::nullopt});
   std::vector<config::Problem> problems;
   auto all = config::compare_rules_of(cfg, problems);
   CHECK(problems.empty());

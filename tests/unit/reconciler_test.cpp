@@ -237,7 +237,8 @@ TEST_CASE("reconcile: noise learned from a second V1 run is applied and recorded
   in.v1_repeat = SideOutcome{"run_n_v1b", "succeeded", "", 610, result(again)};
   ReconcileRecord rec = reconcile(in, rules(), state.path());
   CHECK(rec.noise.fields == std::vector<std::string>{"generated_at", "token"});
-  CHECK(rec.comparison.noise_fields == std::vector<std::string>{"token"});  // generated_at: own rule
+  CHECK(rec.comparison.noise_fields ==
+        std::vector<std::string>{"token"});  // generated_at: own rule
   CHECK(rec.verdict == Verdict::warn);
   CHECK(rec.line["noise"] == json{{"learned", true}, {"fields", {"generated_at", "token"}}});
   CHECK(rec.line["ignored_by_rule"]["noise:learned"] == 2);
@@ -287,7 +288,8 @@ TEST_CASE("reconcile: pairs finishing together each append one whole line") {
   for (int t = 0; t < 6; ++t) {
     threads.emplace_back([&, t] {
       for (int i = 0; i < 5; ++i) {
-        reconcile(pair("run_" + std::to_string(t) + "_" + std::to_string(i)), rules(), state.path());
+        reconcile(pair("run_" + std::to_string(t) + "_" + std::to_string(i)), rules(),
+                  state.path());
       }
     });
   }

@@ -36,6 +36,19 @@ void print_lineage(std::ostream& out, const json& l) {
     fmt::print(out, "rule version: {} ({})\n", rule.value("rule_version", "-"),
                rule.value("definition", "-"));
   }
+  const json rec = l.value("reconciliation", json());
+  if (rec.is_object()) {  // a shadow pair's V1/V2 comparison (docs/reconciliation.md)
+    const json consistency = rec.value("consistency", json());
+    const json d = rec.value("differences", json::object());
+    fmt::print(out,
+               "reconciliation: {} (consistency {}, differences block {}, warn {}, ignore {}); "
+               "V1 run {}, V2 run {}; diff {}\n",
+               rec.value("verdict", "-"),
+               consistency.is_number() ? fmt::format("{:.2f}%", consistency.get<double>()) : "n/a",
+               d.value("block", 0), d.value("warn", 0), d.value("ignore", 0),
+               rec.value("v1", json::object()).value("run_id", "-"),
+               rec.value("v2", json::object()).value("run_id", "-"), rec.value("diff", "-"));
+  }
   fmt::print(out, "inputs:\n");
   for (const json& d : l.value("inputs", json::array())) {
     fmt::print(out, "  {} {}\n", d.value("namespace", ""), d.value("name", ""));

@@ -72,12 +72,13 @@ void print_module(std::ostream& out, const json& m) {
   fmt::print(out, "\n");
   std::string top;
   for (const json& t : l.value("top_fields", json::array())) {
-    top += fmt::format("{}{} (block {}, warn {})", top.empty() ? "" : ", ",
-                       t.value("field", ""), t.value("block", 0), t.value("warn", 0));
+    top += fmt::format("{}{} (block {}, warn {})", top.empty() ? "" : ", ", t.value("field", ""),
+                       t.value("block", 0), t.value("warn", 0));
   }
   fmt::print(out, "  top fields: {}\n", top.empty() ? "none" : top);
   std::string ignored;
-  for (const auto& [rule, n] : l.value("ignored_by_rule", json::object()).items()) {
+  const json by_rule = l.value("ignored_by_rule", json::object());  // items() needs it alive
+  for (const auto& [rule, n] : by_rule.items()) {
     ignored += fmt::format("{}{} by {}", ignored.empty() ? "" : ", ", n.dump(), rule);
   }
   if (!ignored.empty()) fmt::print(out, "  ignored: {}\n", ignored);
@@ -123,7 +124,10 @@ int reconcile_show(CommandContext& ctx) {
     throw UsageError(fmt::format(
         "reconcile show: --module expects a module id ([a-z][a-z0-9_]*), got '{}'", module));
   }
-  const fs::path month_dir = migration::reconcile_root(ctx.global.state_dir) / month;
+  std::error_code ec;
+  const fs::path month_dir =
+      (migration::reconcile_root(fs::absolute(ctx.global.state_dir, ec)) / month)
+          .lexically_normal();
   std::vector<std::string> modules = migration::modules_with_records(month_dir);
   if (modules.empty()) {
     throw RuntimeError(fmt::format(
@@ -133,9 +137,10 @@ int reconcile_show(CommandContext& ctx) {
   }
   if (!module.empty()) {
     if (std::find(modules.begin(), modules.end(), module) == modules.end()) {
-      throw RuntimeError(fmt::format("reconcile show: no reconciliation records for module '{}' "
-                                     "in {} (modules with records: {})",
-                                     module, month, fmt::join(modules, ", ")));
+      throw RuntimeError(
+          fmt::format("reconcile show: no reconciliation records for module '{}' "
+                      "in {} (modules with records: {})",
+                      module, month, fmt::join(modules, ", ")));
     }
     modules = {module};
   }

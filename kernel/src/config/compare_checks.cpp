@@ -1,12 +1,14 @@
 #include "config/compare_checks.hpp"
 
+#include <algorithm>
+
 #include "config/source_map.hpp"
 
 namespace agentsys::config {
 using json = nlohmann::json;
 
 std::map<std::string, migration::CompareRules> compare_rules_of(const EffectiveConfig& config,
-                                                               std::vector<Problem>& problems) {
+                                                                std::vector<Problem>& problems) {
   std::map<std::string, migration::CompareRules> out;
   // value() returns a copy: keep it alive for the whole loop.
   const json modules = config.value("/modules");
@@ -17,7 +19,15 @@ std::map<std::string, migration::CompareRules> compare_rules_of(const EffectiveC
     std::vector<migration::RuleProblem> found;
     out[name] = migration::parse_compare_rules(module["compare"], found);
     for (const migration::RuleProblem& p : found) {
-      problems.push_back(config.problem_at(base + p.path, p.rule, p.message));
+      // What the schema already reported there (an unknown method, a negative bound) is not
+      // reported twice.
+      const std::string at = base + p.path;
+      if (std::any_of(problems.begin(), problems.end(), [&](const Problem& q) {
+            return q.path == at && q.rule.rfind("schema.", 0) == 0;
+          })) {
+        continue;
+      }
+      problems.push_back(config.problem_at(at, p.rule, p.message));
     }
   }
   return out;

@@ -21,6 +21,6 @@ void check_compare_rules(const EffectiveConfig& config, std::vector<Problem>& pr
 /// Every module's rules (modules without a compare table are left out: they get the defaults).
 /// Appends the problems, as check_compare_rules does.
 std::map<std::string, migration::CompareRules> compare_rules_of(const EffectiveConfig& config,
-                                                               std::vector<Problem>& problems);
+                                                                std::vector<Problem>& problems);
 
 }  // namespace agentsys::config

@@ -119,13 +119,11 @@ void apply_config(const EffectiveConfig& config, KernelOptions& options) {
   std::vector<Problem> problems;
   options.compare_rules = compare_rules_of(config, problems);
   if (!problems.empty()) {
-    throw ConfigError(ConfigError::Kind::invalid,
-                      format_problem(problems.front()) +
-                          (problems.size() > 1
-                               ? " (and " + std::to_string(problems.size() - 1) +
-                                     " more: see agentsys preflight)"
-                               : std::string()),
-                      std::move(problems));
+    std::string message = format_problem(problems.front());
+    if (problems.size() > 1) {
+      message += " (and " + std::to_string(problems.size() - 1) + " more: see agentsys preflight)";
+    }
+    throw ConfigError(ConfigError::Kind::invalid, message, std::move(problems));
   }
 }
 

@@ -6,8 +6,8 @@
 #include <regex>
 #include <set>
 
-#include "config/config_layout.hpp"
 #include "config/compare_checks.hpp"
+#include "config/config_layout.hpp"
 #include "config/config_paths.hpp"
 #include "config/dir_probe.hpp"
 #include "config/report_checks.hpp"

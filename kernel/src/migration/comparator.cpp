@@ -41,6 +41,25 @@ namespace {
 
 const Cell kAbsent{};
 
+/// Byte equality of short texts (keys, most values) without a call to memcmp.
+inline bool same_bytes(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  const char* x = a.data();
+  const char* y = b.data();
+  size_t n = a.size();
+  for (; n >= 8; n -= 8, x += 8, y += 8) {
+    uint64_t u = 0;
+    uint64_t v = 0;
+    std::memcpy(&u, x, 8);
+    std::memcpy(&v, y, 8);
+    if (u != v) return false;
+  }
+  for (; n > 0; --n) {
+    if (*x++ != *y++) return false;
+  }
+  return true;
+}
+
 /// Identical JSON values: absent is null, numbers compare by value (812 == 812.0).
 inline bool identical(const Cell& a, const KeyTable& ta, const Cell& b, const KeyTable& tb) {
   if (a.kind == b.kind) {
@@ -51,13 +70,13 @@ inline bool identical(const Cell& a, const KeyTable& ta, const Cell& b, const Ke
       case CellKind::integer: return a.v.i == b.v.i;
       case CellKind::real: return a.v.d == b.v.d;
       case CellKind::string:
-      case CellKind::json:
-        return a.v.s.length == b.v.s.length &&
-               std::memcmp(ta.text(a).data(), tb.text(b).data(), a.v.s.length) == 0;
+      case CellKind::json: return same_bytes(ta.text(a), tb.text(b));
     }
   }
   if (a.is_number() && b.is_number()) return a.number() == b.number();
-  auto nullish = [](const Cell& c) { return c.kind == CellKind::absent || c.kind == CellKind::null; };
+  auto nullish = [](const Cell& c) {
+    return c.kind == CellKind::absent || c.kind == CellKind::null;
+  };
   return nullish(a) && nullish(b);
 }
 
@@ -73,6 +92,24 @@ inline bool within_tolerance(const Cell& a, const Cell& b, const CompareRule& r)
   return diff <= bound + margin;
 }
 
+/// Row ra of ta and row rb of tb have the same key: their key cells are identical (what the
+/// canonical key text encodes), read from the rows' cells rather than the key arena, since the
+/// comparison loads those cells anyway. Keyless tables compare their positional keys.
+inline bool same_key(const KeyTable& ta, size_t ra, const KeyTable& tb, size_t rb) {
+  const std::vector<int>& ca = ta.key_columns();
+  const std::vector<int>& cb = tb.key_columns();
+  if (ca.empty() || ca.size() != cb.size()) {
+    return ta.row_key(ra).hash == tb.row_key(rb).hash &&
+           same_bytes(ta.key_text(ra), tb.key_text(rb));
+  }
+  const Cell* a = ta.row(ra);
+  const Cell* b = tb.row(rb);
+  for (size_t i = 0; i < ca.size(); ++i) {
+    if (!identical(a[ca[i]], ta, b[cb[i]], tb)) return false;
+  }
+  return true;
+}
+
 struct FieldPlan {
   int c1 = -1;
   int c2 = -1;
@@ -82,46 +119,80 @@ struct FieldPlan {
   Difference::Kind ignore_kind = Difference::Kind::ignored;
 };
 
-/// Open addressing over V2's rows by key hash (linear probing, power-of-two capacity).
+/// Open addressing over V2's rows by key hash (linear probing, power-of-two capacity, at most
+/// half full). A slot holds the row (index + 1, and a bit once a V1 row matched it) and the
+/// hash's high half, so most candidates are told apart without touching the row's key.
 class KeyIndex {
  public:
+  static constexpr uint32_t kMatched = 0x80000000U;
+  struct Slot {
+    uint32_t row = 0;  ///< 0: empty; else (row index + 1) | kMatched once matched
+    uint32_t tag = 0;  ///< hash >> 32
+  };
+
   explicit KeyIndex(const KeyTable& t) : t_(t) {
+    if (t.rows() >= kMatched - 1) throw std::length_error("compare: more than 2^31 rows");
     size_t cap = 16;
     while (cap < t.rows() * 2) cap <<= 1;
-    slots_.assign(cap, 0);
+    slots_.assign(cap, Slot{});
     mask_ = cap - 1;
   }
+
   /// Inserts row r; returns the row already holding the same key, or -1.
   int64_t insert(size_t r) {
     const KeyTable::RowKey& k = t_.row_key(r);
+    const auto tag = static_cast<uint32_t>(k.hash >> 32);
     for (size_t i = k.hash & mask_;; i = (i + 1) & mask_) {
-      if (slots_[i] == 0) {
-        slots_[i] = static_cast<uint32_t>(r + 1);
+      Slot& s = slots_[i];
+      if (s.row == 0) {
+        s.row = static_cast<uint32_t>(r + 1);
+        s.tag = tag;
         return -1;
       }
-      const size_t other = slots_[i] - 1;
-      if (t_.row_key(other).hash == k.hash && t_.key_text(other) == t_.key_text(r)) {
-        return static_cast<int64_t>(other);
-      }
-    }
-  }
-  [[nodiscard]] size_t slot_of(uint64_t hash) const { return hash & mask_; }
-  void prefetch(uint64_t hash) const { __builtin_prefetch(&slots_[hash & mask_]); }
-  /// The V2 row with V1's row key, or -1.
-  int64_t find(const KeyTable& from, size_t r) const {
-    const KeyTable::RowKey& k = from.row_key(r);
-    for (size_t i = k.hash & mask_;; i = (i + 1) & mask_) {
-      if (slots_[i] == 0) return -1;
-      const size_t other = slots_[i] - 1;
-      if (t_.row_key(other).hash == k.hash && t_.key_text(other) == from.key_text(r)) {
+      const size_t other = (s.row & ~kMatched) - 1;
+      if (s.tag == tag && t_.row_key(other).hash == k.hash && same_key(t_, other, t_, r)) {
         return static_cast<int64_t>(other);
       }
     }
   }
 
+  void prefetch_slot(uint64_t hash) const { __builtin_prefetch(&slots_[hash & mask_]); }
+
+  /// The row in `hash`'s home slot when its tag matches (what a probe will most likely find),
+  /// else -1. For prefetching only.
+  [[nodiscard]] int64_t peek(uint64_t hash) const {
+    const Slot& s = slots_[hash & mask_];
+    if (s.row == 0 || s.tag != static_cast<uint32_t>(hash >> 32)) return -1;
+    return static_cast<int64_t>((s.row & ~kMatched) - 1);
+  }
+
+  /// The slot holding the V2 row with `from`'s row r's key, or null. Candidates are told
+  /// apart by the hash's high half, then by their key cells (not the full hash, which would
+  /// cost one more random read per row).
+  Slot* find(const KeyTable& from, size_t r) {
+    const uint64_t hash = from.row_key(r).hash;
+    const auto tag = static_cast<uint32_t>(hash >> 32);
+    for (size_t i = hash & mask_;; i = (i + 1) & mask_) {
+      Slot& s = slots_[i];
+      if (s.row == 0) return nullptr;
+      if (s.tag != tag) continue;
+      if (same_key(from, r, t_, (s.row & ~kMatched) - 1)) return &s;
+    }
+  }
+
+  /// V2 rows no V1 row matched (duplicates were never inserted), in row order.
+  [[nodiscard]] std::vector<uint32_t> unmatched() const {
+    std::vector<uint32_t> out;
+    for (const Slot& s : slots_) {
+      if (s.row != 0 && (s.row & kMatched) == 0) out.push_back(s.row - 1);
+    }
+    std::sort(out.begin(), out.end());
+    return out;
+  }
+
  private:
   const KeyTable& t_;
-  std::vector<uint32_t> slots_;
+  std::vector<Slot> slots_;
   size_t mask_ = 0;
 };
 
@@ -171,7 +242,8 @@ void Comparison::grade() {
   if (fields_compared > 0) {
     consistency = 100.0 * static_cast<double>(matched) / static_cast<double>(fields_compared);
   }
-  if (by_grade[static_cast<size_t>(Grade::block)] > 0 || (consistency && *consistency < threshold)) {
+  if (by_grade[static_cast<size_t>(Grade::block)] > 0 ||
+      (consistency && *consistency < threshold)) {
     verdict = Verdict::block;
   } else if (by_grade[static_cast<size_t>(Grade::warn)] > 0) {
     verdict = Verdict::warn;
@@ -218,8 +290,7 @@ json Comparison::summary_json() const {
           {"documented", documented},
           {"ignored", ignored},
           {"ignored_by_rule", ignored_by_rule()},
-          {"differences",
-           {{"block", by_grade[0]}, {"warn", by_grade[1]}, {"ignore", by_grade[2]}}},
+          {"differences", {{"block", by_grade[0]}, {"warn", by_grade[1]}, {"ignore", by_grade[2]}}},
           {"consistency", consistency ? json(*consistency) : json()},
           {"threshold", threshold},
           {"verdict", to_string(verdict)},
@@ -397,10 +468,11 @@ Comparison compare(std::shared_ptr<const KeyTable> v1, std::shared_ptr<const Key
   };
 
   KeyIndex index(t2);
-  std::vector<uint8_t> taken(t2.rows(), 0);
-  for (size_t r = 0; r < t2.rows(); ++r) {
+  constexpr size_t kSlotAhead = 16;  // rows ahead whose hash slot is prefetched
+  const size_t n2 = t2.rows();
+  for (size_t r = 0; r < n2; ++r) {
+    if (r + kSlotAhead < n2) index.prefetch_slot(t2.row_key(r + kSlotAhead).hash);
     if (index.insert(r) >= 0) {
-      taken[r] = 1;
       c.rows_only_v2++;
       add_difference(Difference::kNoRow, static_cast<uint32_t>(r), row_field, duplicate_rule,
                      Grade::block, Difference::Kind::duplicate_v2);
@@ -408,29 +480,48 @@ Comparison compare(std::shared_ptr<const KeyTable> v1, std::shared_ptr<const Key
     }
   }
 
+  // V1's rows in order, V2's found through the index. The random accesses into V2 are
+  // prefetched in stages: the hash slot 16 rows ahead, then (slot now cached) the candidate
+  // row's cells 8 rows ahead, then (cells now cached) a string key's bytes 4 rows ahead.
   std::string scratch_a;
   std::string scratch_b;
-  constexpr size_t kAhead = 8;  // rows whose hash slot is prefetched ahead of the probe
+  constexpr size_t kRowAhead = 8;
+  constexpr size_t kTextAhead = 4;
   const size_t n1 = t1.rows();
+  const size_t width2 = t2.width();
+  const int first_key2 = t2.key_columns().empty() ? -1 : t2.key_columns().front();
   for (size_t r1 = 0; r1 < n1; ++r1) {
-    if (r1 + kAhead < n1) index.prefetch(t1.row_key(r1 + kAhead).hash);
-    const int64_t found = index.find(t1, r1);
-    if (found < 0) {
+    if (r1 + kSlotAhead < n1) index.prefetch_slot(t1.row_key(r1 + kSlotAhead).hash);
+    if (r1 + kRowAhead < n1) {
+      if (int64_t cand = index.peek(t1.row_key(r1 + kRowAhead).hash); cand >= 0) {
+        const Cell* row = t2.row(static_cast<size_t>(cand));
+        __builtin_prefetch(row);
+        __builtin_prefetch(row + width2 - 1);
+      }
+    }
+    if (r1 + kTextAhead < n1 && first_key2 >= 0) {
+      if (int64_t cand = index.peek(t1.row_key(r1 + kTextAhead).hash); cand >= 0) {
+        const Cell& key = t2.cell(static_cast<size_t>(cand), first_key2);
+        if (key.kind == CellKind::string) __builtin_prefetch(t2.text(key).data());
+      }
+    }
+    KeyIndex::Slot* slot = index.find(t1, r1);
+    if (slot == nullptr) {
       c.rows_only_v1++;
       add_difference(static_cast<uint32_t>(r1), Difference::kNoRow, row_field, row_rule_index,
                      row_grade, Difference::Kind::missing_in_v2);
       one_sided(row_grade);
       continue;
     }
-    const auto p = static_cast<size_t>(found);
-    if (taken[p] != 0) {
+    const size_t p = (slot->row & ~KeyIndex::kMatched) - 1;
+    if ((slot->row & KeyIndex::kMatched) != 0) {
       c.rows_only_v1++;
-      add_difference(static_cast<uint32_t>(r1), static_cast<uint32_t>(p), row_field,
-                     duplicate_rule, Grade::block, Difference::Kind::duplicate_v1);
+      add_difference(static_cast<uint32_t>(r1), static_cast<uint32_t>(p), row_field, duplicate_rule,
+                     Grade::block, Difference::Kind::duplicate_v1);
       one_sided(Grade::block);
       continue;
     }
-    taken[p] = 1;
+    slot->row |= KeyIndex::kMatched;
     c.rows_compared++;
     const Cell* row1 = t1.row(r1);
     const Cell* row2 = t2.row(p);
@@ -470,15 +561,14 @@ Comparison compare(std::shared_ptr<const KeyTable> v1, std::shared_ptr<const Key
         }
         continue;
       }
-      add_difference(static_cast<uint32_t>(r1), static_cast<uint32_t>(p),
-                     static_cast<uint16_t>(f), pl.rule, pl.r->grade, Difference::Kind::value);
+      add_difference(static_cast<uint32_t>(r1), static_cast<uint32_t>(p), static_cast<uint16_t>(f),
+                     pl.rule, pl.r->grade, Difference::Kind::value);
     }
   }
-  for (size_t p = 0; p < t2.rows(); ++p) {
-    if (taken[p] != 0) continue;
+  for (uint32_t p : index.unmatched()) {
     c.rows_only_v2++;
-    add_difference(Difference::kNoRow, static_cast<uint32_t>(p), row_field, row_rule_index,
-                   row_grade, Difference::Kind::missing_in_v1);
+    add_difference(Difference::kNoRow, p, row_field, row_rule_index, row_grade,
+                   Difference::Kind::missing_in_v1);
     one_sided(row_grade);
   }
   c.grade();

@@ -69,7 +69,8 @@ class Parser {
     if (table.contains("rules")) {
       const json& rules = table["rules"];
       if (!rules.is_array()) {
-        problem("/rules", "compare.type", "rules must be an array of tables ([[...compare.rules]])");
+        problem("/rules", "compare.type",
+                "rules must be an array of tables ([[...compare.rules]])");
       } else {
         for (size_t i = 0; i < rules.size(); ++i) {
           CompareRule rule;
@@ -165,8 +166,7 @@ class Parser {
         if (has_arg) {
           int d = -1;
           auto [p, ec] = std::from_chars(arg.data(), arg.data() + arg.size(), d);
-          if (arg.empty() || ec != std::errc() || p != arg.data() + arg.size() || d < 0 ||
-              d > 12) {
+          if (arg.empty() || ec != std::errc() || p != arg.data() + arg.size() || d < 0 || d > 12) {
             problem(here, "compare.normalise",
                     fmt::format("'{}': N in number:N is a whole number of decimals from 0 to 12",
                                 step));
@@ -249,6 +249,7 @@ class Parser {
       }
     }
     std::string method = "exact";
+    bool method_known = true;  // an unknown method is one problem, not one per option
     if (r.contains("method")) {
       const json& m = r["method"];
       if (m == "exact") {
@@ -264,12 +265,14 @@ class Parser {
         problem(at + "/method", "compare.method",
                 fmt::format("method must be one of exact, tolerance, normalise, ignore, got {}",
                             m.dump()));
+        method_known = false;
       }
       if (m.is_string()) method = m.get<std::string>();
     }
     for (const char* bound : {"abs", "rel"}) {
       if (!r.contains(bound)) continue;
       const json& b = r[bound];
+      if (!method_known) continue;
       if (rule.method != Method::tolerance) {
         problem(at + "/" + bound, "compare.option",
                 fmt::format("{} applies to method = \"tolerance\" only (this rule's method is {})",
@@ -286,7 +289,9 @@ class Parser {
               "method = \"tolerance\" needs abs (absolute bound) or rel (bound relative to V1's "
               "value), or both");
     }
-    if (r.contains("normalise")) {
+    if (r.contains("normalise") && !method_known) {
+      // reported with the method
+    } else if (r.contains("normalise")) {
       if (rule.method != Method::normalise) {
         problem(at + "/normalise", "compare.option",
                 fmt::format("normalise applies to method = \"normalise\" only (this rule's method "
@@ -320,7 +325,9 @@ class Parser {
     }
     if (r.contains("within")) {
       const json& w = r["within"];
-      if (rule.method != Method::tolerance && rule.method != Method::normalise) {
+      if (!method_known) {
+        // reported with the method
+      } else if (rule.method != Method::tolerance && rule.method != Method::normalise) {
         problem(at + "/within", "compare.option",
                 fmt::format("within applies to methods tolerance and normalise only (this rule's "
                             "method is {})",

@@ -76,7 +76,7 @@ struct CompareRule {
   double abs = 0;  ///< tolerance: |V2 - V1| <= abs
   double rel = 0;  ///< tolerance: |V2 - V1| <= rel * |V1|
   Normalise normalise;
-  Grade grade = Grade::block;    ///< grade of a difference the method does not accept
+  Grade grade = Grade::block;     ///< grade of a difference the method does not accept
   Within within = Within::match;  ///< how an accepted, non-identical pair counts
   std::string reason;
 

@@ -337,7 +337,8 @@ std::shared_ptr<const KeyTable> load_table(const json& value, std::span<const st
     b.declare(string_list(kf->value("key", json::array())),
               string_list(kf->value("fields", json::array())));
     const json& rows = (*kf)["rows"];
-    for (const std::string& k : key.empty() ? std::span<const std::string>(t.declared_key()) : key) {
+    for (const std::string& k :
+         key.empty() ? std::span<const std::string>(t.declared_key()) : key) {
       b.add_column(k);
     }
     for (const std::string& f : t.declared_fields()) b.add_column(f);
@@ -449,7 +450,8 @@ std::shared_ptr<const KeyTable> load_table_text(std::string_view text,
     if (kf["key"].get(v) == simdjson::SUCCESS) declared_key = string_list(v);
     if (kf["fields"].get(v) == simdjson::SUCCESS) declared_fields = string_list(v);
     b.declare(std::move(declared_key), std::move(declared_fields));
-    for (const std::string& k : key.empty() ? std::span<const std::string>(t.declared_key()) : key) {
+    for (const std::string& k :
+         key.empty() ? std::span<const std::string>(t.declared_key()) : key) {
       b.add_column(k);
     }
     for (const std::string& f : t.declared_fields()) b.add_column(f);

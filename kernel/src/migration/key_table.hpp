@@ -10,7 +10,8 @@
 //   columns, the key the rules' `key` (those members' values) or none;
 // - anything else (an array, a scalar, text that is not JSON): one row with one column
 //   "(result)".
-// Nested arrays and objects are cells too, compared as their minified JSON text.
+// Without any key, rows are matched by position (their key is {"#": N}).
+// Nested arrays and objects are cells too, compared as their canonical JSON text (keys sorted).
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -62,7 +63,7 @@ class KeyTable {
   [[nodiscard]] const std::vector<std::string>& columns() const { return columns_; }
   /// Index of `name` in columns(), or -1.
   [[nodiscard]] int column(std::string_view name) const;
-  /// The key's column names (may be empty: every row has the same, empty key).
+  /// The key's column names (empty: rows are keyed by their position).
   [[nodiscard]] const std::vector<std::string>& key() const { return key_names_; }
   [[nodiscard]] const std::vector<int>& key_columns() const { return key_columns_; }
   /// `key_fields.fields` as the result declared them (empty when it has no key_fields).

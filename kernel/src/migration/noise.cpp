@@ -35,7 +35,8 @@ Noise learn_noise(const json& a, const json& b, const std::vector<std::string>& 
   return learn_noise(load_table(a, key), load_table(b, key));
 }
 
-Noise learn_noise_text(std::string_view a, std::string_view b, const std::vector<std::string>& key) {
+Noise learn_noise_text(std::string_view a, std::string_view b,
+                       const std::vector<std::string>& key) {
   return learn_noise(load_table_text(a, key), load_table_text(b, key));
 }
 

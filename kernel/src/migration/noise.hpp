@@ -22,7 +22,7 @@ struct Noise {
   std::vector<std::string> fields;
   /// Per noisy field: in how many rows it differed.
   std::map<std::string, uint64_t> rows_differing;
-  uint64_t rows_compared = 0;  ///< rows present in both runs
+  uint64_t rows_compared = 0;   ///< rows present in both runs
   uint64_t rows_unmatched = 0;  ///< rows present in one run only (reported, not learned)
 
   [[nodiscard]] bool empty() const { return fields.empty(); }
@@ -31,7 +31,8 @@ struct Noise {
 
 /// Fields that differ between two V1 runs on the same input (compared exactly, rows matched by
 /// `key`, else by each result's declared key).
-Noise learn_noise(std::shared_ptr<const KeyTable> v1_run_a, std::shared_ptr<const KeyTable> v1_run_b);
+Noise learn_noise(std::shared_ptr<const KeyTable> v1_run_a,
+                  std::shared_ptr<const KeyTable> v1_run_b);
 Noise learn_noise(const nlohmann::json& v1_run_a, const nlohmann::json& v1_run_b,
                   const std::vector<std::string>& key = {});
 Noise learn_noise_text(std::string_view v1_run_a, std::string_view v1_run_b,

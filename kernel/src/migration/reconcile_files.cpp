@@ -8,7 +8,8 @@ namespace fs = std::filesystem;
 using json = nlohmann::json;
 
 bool is_target_month(std::string_view t) {
-  if (t.size() != 6 || !std::all_of(t.begin(), t.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+  if (t.size() != 6 ||
+      !std::all_of(t.begin(), t.end(), [](char c) { return c >= '0' && c <= '9'; })) {
     return false;
   }
   const int year = (t[0] - '0') * 1000 + (t[1] - '0') * 100 + (t[2] - '0') * 10 + (t[3] - '0');

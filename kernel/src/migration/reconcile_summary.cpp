@@ -76,13 +76,16 @@ void RunsAggregate::add(const json& line) {
   differences[0] += count(d, "block");
   differences[1] += count(d, "warn");
   differences[2] += count(d, "ignore");
-  for (const auto& [field, g] : line.value("field_differences", json::object()).items()) {
+  // value() returns a copy: keep it alive for the whole loop (items() does not).
+  const json per_field = line.value("field_differences", json::object());
+  for (const auto& [field, g] : per_field.items()) {
     auto& sum = fields[field];
     sum[0] += count(g, "block");
     sum[1] += count(g, "warn");
     sum[2] += count(g, "ignore");
   }
-  for (const auto& [rule, n] : line.value("ignored_by_rule", json::object()).items()) {
+  const json ignored = line.value("ignored_by_rule", json::object());
+  for (const auto& [rule, n] : ignored.items()) {
     if (n.is_number_unsigned()) ignored_by_rule[rule] += n.get<uint64_t>();
   }
   for (const json& f : line.value("noise", json::object()).value("fields", json::array())) {
@@ -170,13 +173,12 @@ std::string render_daily_summary(const std::string& module, const std::string& m
       "V1 p50 / p95 ms | V2 p50 / p95 ms |\n"
       "|---|---|---|---|---|---|---|---|---|\n";
   for (const auto& [day, a] : days) {
-    out += fmt::format("| {} | {} | {} / {} / {} | {} | {} | {} | {} | {} / {} | {} / {} |\n",
-                       cell(day), a.runs, a.verdicts[0], a.verdicts[1], a.verdicts[2],
-                       percent(a.consistency), a.differences[0], a.differences[1],
-                       a.differences[2], ms(nearest_rank(a.v1_latency_ms, 50)),
-                       ms(nearest_rank(a.v1_latency_ms, 95)),
-                       ms(nearest_rank(a.v2_latency_ms, 50)),
-                       ms(nearest_rank(a.v2_latency_ms, 95)));
+    out +=
+        fmt::format("| {} | {} | {} / {} / {} | {} | {} | {} | {} | {} / {} | {} / {} |\n",
+                    cell(day), a.runs, a.verdicts[0], a.verdicts[1], a.verdicts[2],
+                    percent(a.consistency), a.differences[0], a.differences[1], a.differences[2],
+                    ms(nearest_rank(a.v1_latency_ms, 50)), ms(nearest_rank(a.v1_latency_ms, 95)),
+                    ms(nearest_rank(a.v2_latency_ms, 50)), ms(nearest_rank(a.v2_latency_ms, 95)));
   }
   for (const auto& [day, a] : days) {
     out += fmt::format("\n### {}\n\n", day);
@@ -196,8 +198,8 @@ std::string render_daily_summary(const std::string& module, const std::string& m
     }
     out += fmt::format("- Noise (fields that differed between two V1 runs): {}\n",
                        noise.empty() ? "none learned" : noise);
-    out += fmt::format("- V2 failed or overran its budget: {} pair{}; V1 failed: {}\n",
-                       a.v2_failed, a.v2_failed == 1 ? "" : "s", a.v1_failed);
+    out += fmt::format("- V2 failed or overran its budget: {} pair{}; V1 failed: {}\n", a.v2_failed,
+                       a.v2_failed == 1 ? "" : "s", a.v1_failed);
   }
   return out;
 }

@@ -23,7 +23,7 @@ struct RunsAggregate {
   /// 100 * sum(matched) / sum(fields_compared) over the runs (pooled, so a run with more
   /// fields weighs more); nullopt when nothing was compared.
   std::optional<double> consistency;
-  std::array<uint64_t, 3> differences{};  ///< block, warn, ignore
+  std::array<uint64_t, 3> differences{};                  ///< block, warn, ignore
   std::map<std::string, std::array<uint64_t, 3>> fields;  ///< differences per field
   std::map<std::string, uint64_t> ignored_by_rule;
   std::set<std::string> noise_fields;

@@ -39,7 +39,8 @@ class DirLock {
       if (errno != EINTR) {
         const std::string why = std::strerror(errno);
         ::close(fd_);
-        throw std::runtime_error(fmt::format("reconcile: cannot lock '{}': {}", file.string(), why));
+        throw std::runtime_error(
+            fmt::format("reconcile: cannot lock '{}': {}", file.string(), why));
       }
     }
   }
@@ -63,7 +64,8 @@ void write_or_throw(const fs::path& file, std::string_view content) {
 json nullable(const std::string& s) { return s.empty() ? json() : json(s); }
 
 json side_json(const SideOutcome& s) {
-  return {{"status", s.status}, {"error_code", nullable(s.error_code)}, {"latency_ms", s.latency_ms}};
+  return {
+      {"status", s.status}, {"error_code", nullable(s.error_code)}, {"latency_ms", s.latency_ms}};
 }
 
 std::shared_ptr<const KeyTable> empty_table() {
@@ -111,12 +113,12 @@ ReconcileRecord reconcile(const ReconcileInput& in, const CompareRules& rules,
   const bool v2_failed = !v2_ok && (v1_ok || in.v1.error_code != in.v2.error_code);
   if (v2_failed || in.v2.overran) {
     std::string why =
-        v2_failed ? (v1_ok ? fmt::format("V2 {} ({}) where V1 succeeded", in.v2.status,
-                                         in.v2.error_code.empty() ? "no error code"
-                                                                  : in.v2.error_code)
-                           : fmt::format("V2 failed with {} where V1 failed with {}",
-                                         in.v2.error_code, in.v1.error_code))
-                  : std::string();
+        v2_failed
+            ? (v1_ok ? fmt::format("V2 {} ({}) where V1 succeeded", in.v2.status,
+                                   in.v2.error_code.empty() ? "no error code" : in.v2.error_code)
+                     : fmt::format("V2 failed with {} where V1 failed with {}", in.v2.error_code,
+                                   in.v1.error_code))
+            : std::string();
     if (in.v2.overran) {
       why += fmt::format("{}V2 overran its latency budget ({:.1f} ms)", why.empty() ? "" : "; ",
                          in.v2.latency_ms);
@@ -201,7 +203,8 @@ ReconcileRecord reconcile(const ReconcileInput& in, const CompareRules& rules,
       !why.empty()) {
     throw std::runtime_error("reconcile: " + why);
   }
-  write_or_throw(rec.summary, render_daily_summary(in.module, rec.month_folder, read_runs(rec.dir)));
+  write_or_throw(rec.summary,
+                 render_daily_summary(in.module, rec.month_folder, read_runs(rec.dir)));
   return rec;
 }
 

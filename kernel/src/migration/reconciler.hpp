@@ -31,9 +31,9 @@ namespace agentsys::migration {
 
 /// One implementation's run in a shadow pair.
 struct SideOutcome {
-  std::string run_id;       ///< this side's run id ("" when the pair has one run id)
-  std::string status;       ///< a task status name: "succeeded", "failed", "timed_out", ...
-  std::string error_code;   ///< "" when none
+  std::string run_id;      ///< this side's run id ("" when the pair has one run id)
+  std::string status;      ///< a task status name: "succeeded", "failed", "timed_out", ...
+  std::string error_code;  ///< "" when none
   double latency_ms = 0;
   std::string result_json;  ///< the plugin's result as it returned it ("" when none)
 };

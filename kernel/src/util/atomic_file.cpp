@@ -29,8 +29,7 @@ bool write_all(int fd, std::string_view content) {
 
 }  // namespace
 
-std::string write_file_atomically(const fs::path& target, std::string_view content,
-                                  bool sync_dir) {
+std::string write_file_atomically(const fs::path& target, std::string_view content, bool sync_dir) {
   std::error_code ec;
   fs::create_directories(target.parent_path(), ec);
   if (ec) return fmt::format("cannot create '{}': {}", target.parent_path().string(), ec.message());
