@@ -9,6 +9,7 @@
 #include "migration/bootstrap.hpp"
 #include "migration/gate.hpp"
 #include "migration/gate_evidence.hpp"
+#include "migration/reconcile_files.hpp"
 #include "test_support.hpp"
 
 namespace fs = std::filesystem;
@@ -62,7 +63,7 @@ TEST_CASE("gate: GO when every threshold passes, with measured value, n and CI f
   REQUIRE(r.criteria.size() == 4);
   for (const auto& c : r.criteria) {
     INFO(c.name << ": " << c.why);
-    CHECK(c.verdict == Verdict::pass);
+    CHECK(c.verdict == GateVerdict::pass);
     CHECK_FALSE(c.threshold_text.empty());
     CHECK_FALSE(c.rule.empty());
     CHECK_FALSE(c.evidence.empty());
@@ -97,7 +98,7 @@ TEST_CASE("gate: replay consistency below 99% is NO-GO") {
   GateReport r = evaluate(e);
   CHECK_FALSE(r.go);
   const auto& c = criterion(r, "replay_consistency");
-  CHECK(c.verdict == Verdict::fail);
+  CHECK(c.verdict == GateVerdict::fail);
   CHECK(*c.measured == doctest::Approx(0.985));
   CHECK(c.measured_text == "98.50%");
   CHECK(r.summary().find("replay_consistency failed (98.50% < 99.00%)") != std::string::npos);
@@ -105,19 +106,19 @@ TEST_CASE("gate: replay consistency below 99% is NO-GO") {
   e.replay.clear();
   e.replay_source.clear();
   r = evaluate(e);
-  CHECK(criterion(r, "replay_consistency").verdict == Verdict::insufficient_data);
+  CHECK(criterion(r, "replay_consistency").verdict == GateVerdict::insufficient_data);
   CHECK_FALSE(r.go);
 }
 
 TEST_CASE("gate: failing tests, an unresolved high finding or a missing record is NO-GO") {
   GateEvidence e = good_evidence();
   e.checks[0].status = "fail";
-  CHECK(criterion(evaluate(e), "tests_and_security").verdict == Verdict::fail);
+  CHECK(criterion(evaluate(e), "tests_and_security").verdict == GateVerdict::fail);
 
   e = good_evidence();
   e.checks[1].high_findings_unresolved = 2;
   GateReport r = evaluate(e);
-  CHECK(criterion(r, "tests_and_security").verdict == Verdict::fail);
+  CHECK(criterion(r, "tests_and_security").verdict == GateVerdict::fail);
   CHECK(criterion(r, "tests_and_security").why.find("2 unresolved high") != std::string::npos);
   CHECK_FALSE(r.go);
 
@@ -125,7 +126,7 @@ TEST_CASE("gate: failing tests, an unresolved high finding or a missing record i
   e.checks.erase(e.checks.begin() + 1);
   r = evaluate(e);
   const auto& c = criterion(r, "tests_and_security");
-  CHECK(c.verdict == Verdict::fail);
+  CHECK(c.verdict == GateVerdict::fail);
   CHECK(c.why.find("no recorded result for security_audit: run `agentsys gate record") !=
         std::string::npos);
   CHECK(c.n == 1);
@@ -136,7 +137,7 @@ TEST_CASE("gate: V2 p95 more than 5% over V1 is NO-GO") {
   for (auto& p : e.latency) p.v2_ms = p.v1_ms * 1.15;
   GateReport r = evaluate(e);
   const auto& c = criterion(r, "latency_p95");
-  CHECK(c.verdict == Verdict::fail);
+  CHECK(c.verdict == GateVerdict::fail);
   CHECK(*c.measured == doctest::Approx(1.15));
   CHECK(c.ci->high > 1.05);
   CHECK_FALSE(r.go);
@@ -156,7 +157,7 @@ TEST_CASE("gate: a ratio within 5% on a noisy sample is NO-GO when the CI reache
   INFO("measured " << *c.measured << " CI [" << c.ci->low << ", " << c.ci->high << "]");
   CHECK(*c.measured <= 1.05);
   CHECK(c.ci->high > 1.05);
-  CHECK(c.verdict == Verdict::fail);
+  CHECK(c.verdict == GateVerdict::fail);
 }
 
 TEST_CASE("gate: 29 latency pairs is insufficient data, 30 is enough") {
@@ -164,7 +165,7 @@ TEST_CASE("gate: 29 latency pairs is insufficient data, 30 is enough") {
   e.latency.resize(29);
   GateReport r = evaluate(e);
   const auto& c = criterion(r, "latency_p95");
-  CHECK(c.verdict == Verdict::insufficient_data);
+  CHECK(c.verdict == GateVerdict::insufficient_data);
   CHECK_FALSE(c.measured.has_value());
   CHECK_FALSE(c.ci.has_value());
   CHECK(c.n == 29);
@@ -174,7 +175,7 @@ TEST_CASE("gate: 29 latency pairs is insufficient data, 30 is enough") {
 
   e = good_evidence();
   e.latency.resize(30);
-  CHECK(criterion(evaluate(e), "latency_p95").verdict == Verdict::pass);
+  CHECK(criterion(evaluate(e), "latency_p95").verdict == GateVerdict::pass);
 }
 
 TEST_CASE("gate: MTTD reduced by less than 50% is NO-GO; too few failures is insufficient") {
@@ -182,7 +183,7 @@ TEST_CASE("gate: MTTD reduced by less than 50% is NO-GO; too few failures is ins
   for (double& s : e.mttd_v2_s) s = 200;  // about 30% less than V1's ~295 s
   GateReport r = evaluate(e);
   const auto& c = criterion(r, "mttd");
-  CHECK(c.verdict == Verdict::fail);
+  CHECK(c.verdict == GateVerdict::fail);
   CHECK(*c.measured < 0.5);
   CHECK(c.ci->low < 0.5);
   CHECK_FALSE(r.go);
@@ -190,7 +191,7 @@ TEST_CASE("gate: MTTD reduced by less than 50% is NO-GO; too few failures is ins
   e = good_evidence();
   e.mttd_v2_s.resize(9);
   r = evaluate(e);
-  CHECK(criterion(r, "mttd").verdict == Verdict::insufficient_data);
+  CHECK(criterion(r, "mttd").verdict == GateVerdict::insufficient_data);
   CHECK(criterion(r, "mttd").why == "12 V1 and 9 V2 failures, at least 10 of each needed");
 
   // A point estimate above 50% whose interval's lower bound is not: NO-GO.
@@ -201,7 +202,7 @@ TEST_CASE("gate: MTTD reduced by less than 50% is NO-GO; too few failures is ins
   r = evaluate(e, t);
   INFO("measured " << *criterion(r, "mttd").measured << " CI low " << criterion(r, "mttd").ci->low);
   CHECK(*criterion(r, "mttd").measured >= 0.5);
-  CHECK(criterion(r, "mttd").verdict == Verdict::fail);
+  CHECK(criterion(r, "mttd").verdict == GateVerdict::fail);
 }
 
 TEST_CASE("gate: thresholds are configurable") {
@@ -209,9 +210,9 @@ TEST_CASE("gate: thresholds are configurable") {
   e.latency.resize(20);
   GateThresholds t;
   t.min_latency_pairs = 20;
-  CHECK(criterion(evaluate(e, t), "latency_p95").verdict == Verdict::pass);
+  CHECK(criterion(evaluate(e, t), "latency_p95").verdict == GateVerdict::pass);
   t.min_replay_consistency = 0.999;
-  CHECK(criterion(evaluate(e, t), "replay_consistency").verdict == Verdict::fail);
+  CHECK(criterion(evaluate(e, t), "replay_consistency").verdict == GateVerdict::fail);
 }
 
 TEST_CASE("gate: the bootstrap is reproducible") {
@@ -291,7 +292,7 @@ TEST_CASE("gate evidence: target months and timestamps") {
 
 TEST_CASE("gate evidence: read from reconcile files and recorded checks, tolerantly") {
   test::TempDir dir;
-  const fs::path month = reconcile_dir(dir.path(), "202602");
+  const fs::path month = reconcile_root(dir.path()) / "202602";
   std::string orchestrator;
   for (int i = 0; i < 35; ++i) {
     json line = {{"run_id", "run_" + std::to_string(i)},
@@ -375,7 +376,7 @@ TEST_CASE("gate evidence: read from reconcile files and recorded checks, toleran
   CHECK(e.latency.empty());
   GateReport r = evaluate(e);
   CHECK_FALSE(r.go);
-  CHECK(criterion(r, "replay_consistency").verdict == Verdict::insufficient_data);
-  CHECK(criterion(r, "latency_p95").verdict == Verdict::insufficient_data);
-  CHECK(criterion(r, "mttd").verdict == Verdict::insufficient_data);
+  CHECK(criterion(r, "replay_consistency").verdict == GateVerdict::insufficient_data);
+  CHECK(criterion(r, "latency_p95").verdict == GateVerdict::insufficient_data);
+  CHECK(criterion(r, "mttd").verdict == GateVerdict::insufficient_data);
 }

@@ -87,7 +87,8 @@ TEST_CASE("cutover buckets are stable: raising the percentage only moves keys to
   int same = 0;
   for (int i = 0; i < 1000; ++i) {
     std::string key = "k" + std::to_string(i);
-    same += routes_to_v2(cutover_bucket("a", key), 20) == routes_to_v2(cutover_bucket("b", key), 20);
+    same +=
+        routes_to_v2(cutover_bucket("a", key), 20) == routes_to_v2(cutover_bucket("b", key), 20);
   }
   CHECK(same < 900);
   CHECK(cutover_bucket("s", "key") == cutover_bucket("s", "key"));
@@ -175,9 +176,8 @@ TEST_CASE("shadow: a slow V2 does not delay V1, and its overrun is recorded as a
   REQUIRE(f.registry.set_mode("behave", ModuleMode::shadow).empty());
   auto start = std::chrono::steady_clock::now();
   RunResult r = f.runner->run(sides(json::object(), {{"ms", 1500}}));
-  auto v1_ms =
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() -
-                                                            start);
+  auto v1_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - start);
   REQUIRE(r.ok());
   CHECK(v1_ms < 1000ms);  // V1 returned long before V2's 1.5 s
   f.runner->wait_idle();

@@ -298,7 +298,8 @@ TEST_CASE("snapshot restore: returns the module modes recorded at snapshot time"
   }
   SnapshotStore snapshots(f.state);
   SnapshotInfo s = snapshots.create(f.sources(), "r");
-  StateStore::open(f.state, false)->set_module_routing("report_orchestrator", {ModuleMode::v2, 0, {}});
+  StateStore::open(f.state, false)
+      ->set_module_routing("report_orchestrator", {ModuleMode::v2, 0, {}});
   RestoreResult r = snapshots.restore(s.id, f.sources());
   CHECK(r.module_modes == std::map<std::string, std::string>{{"report_orchestrator", "v1"},
                                                              {"report_scheduler", "v2"}});

@@ -11,6 +11,7 @@
 #include "cli/table.hpp"
 #include "migration/gate.hpp"
 #include "migration/gate_evidence.hpp"
+#include "migration/reconcile_files.hpp"
 
 namespace agentsys::cli {
 namespace po = boost::program_options;
@@ -92,17 +93,17 @@ int gate_evaluate(CommandContext& ctx) {
   if (as_json) {
     json doc = migration::to_json(report);
     doc["state_dir"] = state_dir.string();
-    doc["reconcile_dir"] = migration::reconcile_dir(state_dir, month).string();
+    doc["reconcile_dir"] = (migration::reconcile_root(state_dir) / month).string();
     ctx.out << doc.dump(2) << "\n";
     return code;
   }
   fmt::print(ctx.out, "Go/No-Go gate for {} (evidence: {}, state database checks)\n\n", month,
-             migration::reconcile_dir(state_dir, month).string());
+             (migration::reconcile_root(state_dir) / month).string());
   Table table({"CRITERION", "VERDICT", "MEASURED", "THRESHOLD", "N",
                fmt::format("CI ({:g}%)", t.confidence * 100), "EVIDENCE"});
   for (const auto& c : report.criteria) {
     table.add({c.name,
-               c.verdict == migration::Verdict::insufficient_data
+               c.verdict == migration::GateVerdict::insufficient_data
                    ? "insufficient data"
                    : std::string(to_string(c.verdict)),
                c.measured_text.empty() ? "-" : c.measured_text, c.threshold_text, c.n_text,

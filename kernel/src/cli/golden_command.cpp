@@ -107,13 +107,13 @@ int golden_record(CommandContext& ctx) {
             << "\n";
   } else {
     for (const auto& r : recorded) {
-      fmt::print(ctx.out, "golden {} {}: V1 run {} -> {}\n", a.module,
-                 r["case"].get<std::string>(), r["v1_run_id"].get<std::string>(),
-                 r["file"].get<std::string>());
+      fmt::print(ctx.out, "golden {} {}: V1 run {} -> {}\n", a.module, r["case"].get<std::string>(),
+                 r["v1_run_id"].get<std::string>(), r["file"].get<std::string>());
     }
     for (const auto& m : missing) {
-      fmt::print(ctx.out, "no V1 result for {} {}: run it first (the shadow run does: bash "
-                          "scripts/migration/v2_shadow_run.sh --target-month {})\n",
+      fmt::print(ctx.out,
+                 "no V1 result for {} {}: run it first (the shadow run does: bash "
+                 "scripts/migration/v2_shadow_run.sh --target-month {})\n",
                  a.module, m["case"].get<std::string>(), a.target_month);
     }
   }

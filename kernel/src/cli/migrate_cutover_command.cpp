@@ -10,6 +10,7 @@
 #include "cli/migrate_support.hpp"
 #include "migration/red_lines.hpp"
 #include "migration/snapshot.hpp"
+#include "util/time.hpp"
 
 namespace agentsys::cli {
 namespace po = boost::program_options;
@@ -75,8 +76,8 @@ int migrate_cutover(CommandContext& ctx) {
     }
     std::string lines;
     for (const auto& r : refused) {
-      lines += fmt::format("\n  {}: {}", r["module"].get<std::string>(),
-                           r["reason"].get<std::string>());
+      lines +=
+          fmt::format("\n  {}: {}", r["module"].get<std::string>(), r["reason"].get<std::string>());
     }
     throw RuntimeError("migrate cutover: refused, nothing changed:" + lines);
   }
@@ -110,9 +111,9 @@ int migrate_cutover(CommandContext& ctx) {
                         {"percent", percent},
                         {"target_month", args.target_month},
                         {"from", before->routing().label()}};
-    kernel->runs().append_event(
-        {0, iso8601_now(), "cutover", "", "", module, "", 0, data.dump()});
-    done.push_back({{"module", module}, {"from", before->routing().label()},
+    kernel->runs().append_event({0, iso8601_now(), "cutover", "", "", module, "", 0, data.dump()});
+    done.push_back({{"module", module},
+                    {"from", before->routing().label()},
                     {"to", fmt::format("cutover {}%", percent)}});
   }
   kernel->runs().sync();
@@ -120,7 +121,8 @@ int migrate_cutover(CommandContext& ctx) {
   if (args.json) {
     ctx.out << json{{"target_month", args.target_month},
                     {"percent", percent},
-                    {"snapshot", {{"id", snap.id}, {"dir", snap.dir.string()}, {"files", snap.files}}},
+                    {"snapshot",
+                     {{"id", snap.id}, {"dir", snap.dir.string()}, {"files", snap.files}}},
                     {"cut_over", done},
                     {"refused", refused}}
                    .dump(2)

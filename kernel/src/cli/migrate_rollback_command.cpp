@@ -55,9 +55,9 @@ json rollback_json(const migration::RollbackResult& r) {
 void print_rollback(std::ostream& out, const migration::RollbackResult& r) {
   fmt::print(out, "rolled back {} to V1 (rollback {})\n", fmt::join(r.modules, ", "), r.id);
   fmt::print(out, "  snapshot: {}\n",
-             r.snapshot_id ? fmt::format("{} restored ({} file changes)", *r.snapshot_id,
-                                         r.restored_files)
-                           : "none restored: " + r.note);
+             r.snapshot_id
+                 ? fmt::format("{} restored ({} file changes)", *r.snapshot_id, r.restored_files)
+                 : "none restored: " + r.note);
   fmt::print(out, "  affected V2 runs: {}\n  report: {}\n  to-do: #{} (agentsys todo list)\n",
              r.affected_runs.size(), r.report.string(), r.todo_id);
 }
@@ -167,7 +167,8 @@ int migrate_redlines(CommandContext& ctx) {
   for (const std::string& m : modules) {
     migration::RedLineSettings settings = kernel->options().red_lines;
     settings.shadow_pairs = cases_or_throw(config, m, args.target_month).size();
-    migration::RedLineReport r = migration::evaluate_red_lines(*kernel, m, args.target_month, settings);
+    migration::RedLineReport r =
+        migration::evaluate_red_lines(*kernel, m, args.target_month, settings);
     reports.push_back(red_lines_json(r));
     if (!args.json) print_red_lines(ctx.out, r);
     if (!r.triggered()) continue;

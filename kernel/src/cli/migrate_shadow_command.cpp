@@ -50,8 +50,8 @@ int migrate_shadow(CommandContext& ctx) {
       continue;
     }
     if (b->mode() != ModuleMode::shadow) {
-      std::string error = kernel->set_module_routing(
-          module, Routing{ModuleMode::shadow, 0, {}}, "shadow run " + args.target_month);
+      std::string error = kernel->set_module_routing(module, Routing{ModuleMode::shadow, 0, {}},
+                                                     "shadow run " + args.target_month);
       if (!error.empty()) throw RuntimeError("migrate shadow: " + error);
     }
     for (const migration::MigrationCase& c : cases_or_throw(config, module, args.target_month)) {

@@ -74,8 +74,8 @@ std::filesystem::path reconcile_month_dir(const Kernel& kernel, const std::strin
   return kernel.options().host.state_dir / "reconcile" / target_month;
 }
 
-Progress::Progress(CommandContext& ctx, bool json)
-    : err_(ctx.err), on_(!json && ::isatty(STDERR_FILENO) == 1) {}
+Progress::Progress(CommandContext& ctx, bool as_json)
+    : err_(ctx.err), on_(!as_json && ::isatty(STDERR_FILENO) == 1) {}
 
 void Progress::line(const std::string& text) {
   if (on_) err_ << text << std::endl;  // flushed: it is progress
@@ -83,9 +83,7 @@ void Progress::line(const std::string& text) {
 
 namespace {
 
-int rank(const std::string& verdict) {
-  return verdict == "block" ? 2 : verdict == "warn" ? 1 : 0;
-}
+int rank(const std::string& verdict) { return verdict == "block" ? 2 : verdict == "warn" ? 1 : 0; }
 
 }  // namespace
 
@@ -157,8 +155,8 @@ ShadowReport collect_shadow_report(Kernel& kernel, const std::vector<RunResult>&
 void print_shadow_report(std::ostream& out, const ShadowReport& report,
                          const std::string& target_month) {
   fmt::print(out, "shadow run {}: {}\n", target_month, report.verdict);
-  Table table({"MODULE", "RUNS", "V1 OK", "V2 OK", "ROWS", "CONSISTENCY", "BLOCK", "WARN",
-               "IGNORE", "VERDICT"});
+  Table table({"MODULE", "RUNS", "V1 OK", "V2 OK", "ROWS", "CONSISTENCY", "BLOCK", "WARN", "IGNORE",
+               "VERDICT"});
   for (const auto& m : report.modules) {
     const auto& d = m["differences"];
     table.add({m["module"].get<std::string>(), std::to_string(m["runs"].get<int>()),

@@ -34,7 +34,7 @@ std::filesystem::path reconcile_month_dir(const Kernel& kernel, const std::strin
 /// Progress lines on stderr, only when it is a terminal and the output is not JSON.
 class Progress {
  public:
-  Progress(CommandContext& ctx, bool json);
+  Progress(CommandContext& ctx, bool as_json);
   void line(const std::string& text);
 
  private:

@@ -133,10 +133,10 @@ void check_module_plugins(const EffectiveConfig& config, const Kernel& kernel,
       std::string mode = settings["mode"];
       for (std::string needed : {"v1", "v2"}) {
         if ((mode == needed || mode == "shadow") && !settings.contains(needed + "_plugin")) {
-          problems.push_back(config.problem_at(
-              pointer_append(base, "mode"), "module.mode",
-              fmt::format("mode is {} but no {}_plugin is named for module '{}'", mode, needed,
-                          module)));
+          problems.push_back(
+              config.problem_at(pointer_append(base, "mode"), "module.mode",
+                                fmt::format("mode is {} but no {}_plugin is named for module '{}'",
+                                            mode, needed, module)));
         }
       }
     }

@@ -21,8 +21,8 @@ namespace {
 std::optional<std::pair<json, std::string>> reference(Kernel& kernel, const std::string& module,
                                                       const json& input) {
   const std::string month = input.value("target_month", "");
-  if (std::optional<GoldenCase> golden = find_golden(kernel.options().host.state_dir, module,
-                                                     month, input)) {
+  if (std::optional<GoldenCase> golden =
+          find_golden(kernel.options().host.state_dir, module, month, input)) {
     return std::pair{golden->key_fields, "golden " + golden->file.string()};
   }
   RunFilter filter;
@@ -71,14 +71,13 @@ void CutoverWatch::finished(const RunResult& r) {
   } else {
     reason = "no V1 reference for this input (no golden record, no V1 run): not judged";
   }
-  kernel_.runs().append_event({0, iso8601_now(), "key_output_checked", r.trace_id, r.run_id,
-                               r.module, "v2", r.attempts,
-                               json{{"ok", ok}, {"reason", reason}, {"target_month", month}}.dump()});
+  kernel_.runs().append_event(
+      {0, iso8601_now(), "key_output_checked", r.trace_id, r.run_id, r.module, "v2", r.attempts,
+       json{{"ok", ok}, {"reason", reason}, {"target_month", month}}.dump()});
   kernel_.runs().sync();
   if (ok) return;
 
-  RedLineReport report =
-      evaluate_red_lines(kernel_, r.module, month, kernel_.options().red_lines);
+  RedLineReport report = evaluate_red_lines(kernel_, r.module, month, kernel_.options().red_lines);
   const bool key_line = report.armed && !report.lines.empty() && report.lines[0].triggered;
   if (!key_line) {
     spdlog::warn("{} run {}: V2 key output failed ({}); red line not reached", r.module, r.run_id,

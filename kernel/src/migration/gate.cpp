@@ -84,7 +84,7 @@ CriterionResult replay_consistency(const GateEvidence& e, const GateThresholds& 
                                        : fmt::format("{}: {} runs; {}", e.replay_source, runs,
                                                      fmt::join(per_module, ", "));
   if (compared < std::max<int64_t>(1, t.min_replay_fields)) {
-    c.verdict = Verdict::insufficient_data;
+    c.verdict = GateVerdict::insufficient_data;
     c.why = fmt::format("{} compared fields, at least {} needed", compared,
                         std::max<int64_t>(1, t.min_replay_fields));
     return c;
@@ -93,8 +93,8 @@ CriterionResult replay_consistency(const GateEvidence& e, const GateThresholds& 
   c.measured = measured;
   c.measured_text = pct(measured);
   c.ci = wilson_interval(matched, compared, t.confidence);
-  c.verdict = measured >= t.min_replay_consistency ? Verdict::pass : Verdict::fail;
-  c.why = fmt::format("{} {} {}", pct(measured), c.verdict == Verdict::pass ? ">=" : "<",
+  c.verdict = measured >= t.min_replay_consistency ? GateVerdict::pass : GateVerdict::fail;
+  c.why = fmt::format("{} {} {}", pct(measured), c.verdict == GateVerdict::pass ? ">=" : "<",
                       pct(t.min_replay_consistency));
   return c;
 }
@@ -149,7 +149,7 @@ CriterionResult tests_and_security(const GateEvidence& e) {
                   audit != nullptr ? audit->status : "missing",
                   audit != nullptr ? std::to_string(audit->high_findings_unresolved) : "-");
   c.evidence = fmt::format("{}", fmt::join(evidence, "; "));
-  c.verdict = failures.empty() ? Verdict::pass : Verdict::fail;
+  c.verdict = failures.empty() ? GateVerdict::pass : GateVerdict::fail;
   c.why = failures.empty() ? "tests pass; security audit pass, 0 high unresolved"
                            : fmt::format("{}", fmt::join(failures, "; "));
   return c;
@@ -192,7 +192,7 @@ CriterionResult latency(const GateEvidence& e, const GateThresholds& t) {
                              fmt::join(modules, ", "), t.latency_percentile * 100, p1, p2);
   }
   if (c.n < std::max<int64_t>(1, t.min_latency_pairs)) {
-    c.verdict = Verdict::insufficient_data;
+    c.verdict = GateVerdict::insufficient_data;
     c.why =
         fmt::format("{} pairs, at least {} needed", n, std::max<int64_t>(1, t.min_latency_pairs));
     return c;
@@ -215,7 +215,7 @@ CriterionResult latency(const GateEvidence& e, const GateThresholds& t) {
       },
       bootstrap_options(t));
   const bool pass = c.ci->high <= t.max_latency_ratio;
-  c.verdict = pass ? Verdict::pass : Verdict::fail;
+  c.verdict = pass ? GateVerdict::pass : GateVerdict::fail;
   c.why = fmt::format("CI upper bound {} {} {}", ratio_text(c.ci->high), pass ? "<=" : ">",
                       ratio_text(t.max_latency_ratio));
   return c;
@@ -247,14 +247,14 @@ CriterionResult mttd(const GateEvidence& e, const GateThresholds& t) {
                                  mean_text(v1), v1.size(), mean_text(v2), v2.size());
   const int64_t need = std::max<int64_t>(1, t.min_mttd_samples);
   if (static_cast<int64_t>(v1.size()) < need || static_cast<int64_t>(v2.size()) < need) {
-    c.verdict = Verdict::insufficient_data;
+    c.verdict = GateVerdict::insufficient_data;
     c.why = fmt::format("{} V1 and {} V2 failures, at least {} of each needed", v1.size(),
                         v2.size(), need);
     return c;
   }
   const double base = mean(v1);
   if (!(base > 0)) {
-    c.verdict = Verdict::insufficient_data;
+    c.verdict = GateVerdict::insufficient_data;
     c.why = "V1's MTTD is 0 s: there is nothing to reduce";
     return c;
   }
@@ -274,7 +274,7 @@ CriterionResult mttd(const GateEvidence& e, const GateThresholds& t) {
       },
       bootstrap_options(t));
   const bool pass = c.ci->low >= t.min_mttd_reduction;
-  c.verdict = pass ? Verdict::pass : Verdict::fail;
+  c.verdict = pass ? GateVerdict::pass : GateVerdict::fail;
   c.why = fmt::format("CI lower bound {} {} {}", pct(c.ci->low), pass ? ">=" : "<",
                       pct(t.min_mttd_reduction));
   return c;
@@ -284,11 +284,11 @@ json number_or_null(double v) { return std::isfinite(v) ? json(v) : json(nullptr
 
 }  // namespace
 
-std::string_view to_string(Verdict verdict) {
+std::string_view to_string(GateVerdict verdict) {
   switch (verdict) {
-    case Verdict::pass: return "pass";
-    case Verdict::fail: return "fail";
-    case Verdict::insufficient_data: return "insufficient_data";
+    case GateVerdict::pass: return "pass";
+    case GateVerdict::fail: return "fail";
+    case GateVerdict::insufficient_data: return "insufficient_data";
   }
   return "fail";
 }
@@ -297,10 +297,10 @@ std::string GateReport::summary() const {
   if (go) return "GO";
   std::vector<std::string> reasons;
   for (const CriterionResult& c : criteria) {
-    if (c.verdict == Verdict::pass) continue;
+    if (c.verdict == GateVerdict::pass) continue;
     reasons.push_back(fmt::format(
         "{} {} ({})", c.name,
-        c.verdict == Verdict::insufficient_data ? "insufficient data" : "failed", c.why));
+        c.verdict == GateVerdict::insufficient_data ? "insufficient data" : "failed", c.why));
   }
   return fmt::format("NO-GO: {}", fmt::join(reasons, "; "));
 }
@@ -315,7 +315,7 @@ GateReport evaluate(const GateEvidence& evidence, const GateThresholds& threshol
   report.criteria.push_back(latency(evidence, thresholds));
   report.criteria.push_back(mttd(evidence, thresholds));
   report.go = std::all_of(report.criteria.begin(), report.criteria.end(),
-                          [](const CriterionResult& c) { return c.verdict == Verdict::pass; });
+                          [](const CriterionResult& c) { return c.verdict == GateVerdict::pass; });
   return report;
 }
 

@@ -68,13 +68,13 @@ struct GateThresholds {
   uint64_t seed = 20260201;  ///< Fixed: the same evidence always gives the same intervals.
 };
 
-enum class Verdict { pass, fail, insufficient_data };
-std::string_view to_string(Verdict verdict);
+enum class GateVerdict { pass, fail, insufficient_data };
+std::string_view to_string(GateVerdict verdict);
 
 struct CriterionResult {
   std::string name;   ///< "replay_consistency", "tests_and_security", "latency_p95", "mttd".
   std::string title;  ///< One line for people.
-  Verdict verdict = Verdict::insufficient_data;
+  GateVerdict verdict = GateVerdict::insufficient_data;
   std::optional<double> measured;  ///< The number the rule compares, when there is one.
   std::string measured_text;       ///< e.g. "99.42%", "1.031x", "tests pass, 0 high open".
   double threshold = 0;

@@ -1,5 +1,7 @@
 #include "migration/gate_evidence.hpp"
 
+#include "migration/reconcile_files.hpp"
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -268,17 +270,6 @@ void collect_mttd(const fs::path& file, GateEvidence& e) {
 
 }  // namespace
 
-bool is_target_month(std::string_view text) {
-  int year = 0;
-  int month = 0;
-  return text.size() == 6 && digits(text, 0, 4, year) && digits(text, 4, 2, month) &&
-         year >= 1970 && month >= 1 && month <= 12;
-}
-
-fs::path reconcile_dir(const fs::path& state_dir, std::string_view month) {
-  return state_dir / "reconcile" / std::string(month);
-}
-
 std::optional<double> parse_timestamp(std::string_view s) {
   int y = 0, mo = 0, d = 0, h = 0, mi = 0, sec = 0;
   if (!digits(s, 0, 4, y) || s.size() < 19 || s[4] != '-' || !digits(s, 5, 2, mo) || s[7] != '-' ||
@@ -323,7 +314,7 @@ std::optional<double> parse_timestamp(std::string_view s) {
 GateEvidence collect_gate_evidence(const fs::path& state_dir, const std::string& month) {
   GateEvidence e;
   e.target_month = month;
-  const fs::path dir = reconcile_dir(state_dir, month);
+  const fs::path dir = reconcile_root(state_dir) / month;
   std::error_code ec;
   if (!fs::is_directory(dir, ec)) {
     e.notes.push_back(fmt::format("no reconciliation directory {}", dir.string()));

@@ -23,12 +23,6 @@ class Database;
 
 namespace agentsys::migration {
 
-/// True for "YYYYMM" with year 1970..9999 and month 01..12.
-bool is_target_month(std::string_view text);
-
-/// <state_dir>/reconcile/<month>.
-std::filesystem::path reconcile_dir(const std::filesystem::path& state_dir, std::string_view month);
-
 /// Seconds since the epoch of an ISO-8601 timestamp ("2026-02-03T10:00:00Z",
 /// "2026-02-03T10:00:00.250+08:00"; a space may replace the T), nullopt when it is not one.
 std::optional<double> parse_timestamp(std::string_view text);

@@ -14,7 +14,9 @@ using json = nlohmann::json;
 
 namespace {
 
-std::string file_name(const json& input) { return sha256_hex(input.dump()).substr(0, 16) + ".json"; }
+std::string file_name(const json& input) {
+  return sha256_hex(input.dump()).substr(0, 16) + ".json";
+}
 
 std::optional<GoldenCase> read_case(const fs::path& file) {
   std::ifstream in(file);

@@ -7,17 +7,31 @@
 namespace agentsys::migration {
 using json = nlohmann::json;
 
+namespace {
+
+/// `object[key]` when `object` is an object holding it, else null (no temporaries: GCC 12 warns
+/// about iterating json::value()'s copies).
+const json& member(const json& object, const std::string& key) {
+  static const json kNull;
+  if (!object.is_object()) return kNull;
+  auto it = object.find(key);
+  return it == object.end() ? kNull : *it;
+}
+
+}  // namespace
+
 std::vector<MigrationCase> migration_cases(const json& config, const std::string& module,
                                            const std::string& target_month) {
-  const json settings = config.value("modules", json::object()).value(module, json::object());
-  const json table = settings.value("migration", json::object());
-  json base = table.value("input", json::object());
+  const json& table = member(member(member(config, "modules"), module), "migration");
+  json base = member(table, "input").is_object() ? member(table, "input") : json::object();
   base["target_month"] = target_month;
-  if (!table.contains("cases_from")) return {{"all", base}};
+  const json& from = member(table, "cases_from");
+  if (!from.is_string()) return {{"all", base}};
 
-  const std::string section = table["cases_from"].get<std::string>();
-  const std::string field = table.value("case_field", section);
-  const json keys = config.value(section, json());
+  const std::string section = from.get<std::string>();
+  const json& field_value = member(table, "case_field");
+  const std::string field = field_value.is_string() ? field_value.get<std::string>() : section;
+  const json& keys = member(config, section);
   if (!keys.is_object() || keys.empty()) {
     throw std::runtime_error(fmt::format(
         "module '{}': migration.cases_from names section '{}', which the configuration does not "
@@ -25,18 +39,21 @@ std::vector<MigrationCase> migration_cases(const json& config, const std::string
         module, section, section));
   }
   std::vector<MigrationCase> cases;
-  for (const auto& [key, value] : keys.items()) {
+  for (auto it = keys.begin(); it != keys.end(); ++it) {
     json input = base;
-    input[field] = key;
-    cases.push_back({key, std::move(input)});
+    input[field] = it.key();
+    cases.push_back({it.key(), std::move(input)});
   }
   return cases;
 }
 
 std::vector<std::string> domain_modules(const json& config, const std::string& domain) {
   std::vector<std::string> modules;
-  for (const auto& [name, settings] : config.value("modules", json::object()).items()) {
-    if (settings.is_object() && settings.value("domain", "") == domain) modules.push_back(name);
+  const json& all = member(config, "modules");
+  if (!all.is_object()) return modules;
+  for (auto it = all.begin(); it != all.end(); ++it) {
+    const json& d = member(*it, "domain");
+    if (d.is_string() && d.get<std::string>() == domain) modules.push_back(it.key());
   }
   return modules;  // json objects iterate in key order
 }

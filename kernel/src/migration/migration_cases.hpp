@@ -9,8 +9,8 @@
 namespace agentsys::migration {
 
 struct MigrationCase {
-  std::string id;           ///< the section key ("ops_monthly"), or "all" for the single task
-  nlohmann::json input;     ///< the task input, target_month included
+  std::string id;        ///< the section key ("ops_monthly"), or "all" for the single task
+  nlohmann::json input;  ///< the task input, target_month included
 };
 
 /// `config` is the effective configuration's JSON (with `modules` and the named sections).

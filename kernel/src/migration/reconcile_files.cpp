@@ -1,5 +1,7 @@
 #include "migration/reconcile_files.hpp"
 
+#include "migration/target_month.hpp"
+
 #include <algorithm>
 #include <fstream>
 
@@ -7,15 +9,7 @@ namespace agentsys::migration {
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 
-bool is_target_month(std::string_view t) {
-  if (t.size() != 6 ||
-      !std::all_of(t.begin(), t.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-    return false;
-  }
-  const int year = (t[0] - '0') * 1000 + (t[1] - '0') * 100 + (t[2] - '0') * 10 + (t[3] - '0');
-  const int month = (t[4] - '0') * 10 + (t[5] - '0');
-  return year >= 1970 && month >= 1 && month <= 12;
-}
+bool is_target_month(std::string_view t) { return target_month_problem(t).empty(); }
 
 std::string month_folder(std::string_view target_month) {
   return is_target_month(target_month) ? std::string(target_month) : std::string(kUnscoped);

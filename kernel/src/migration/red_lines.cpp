@@ -64,8 +64,9 @@ void arm(Kernel& kernel, const std::string& module, const RedLineSettings& s, Re
     r.armed_why = fmt::format("{} since {}, watch window of {:g} h still open", routing.label(),
                               since, s.watch_window.count() / 3600.0);
   } else {
-    r.armed_why = fmt::format("{} since {}: the watch window of {:g} h has closed", routing.label(),
-                              since.empty() ? "an unknown time" : since, s.watch_window.count() / 3600.0);
+    r.armed_why =
+        fmt::format("{} since {}: the watch window of {:g} h has closed", routing.label(),
+                    since.empty() ? "an unknown time" : since, s.watch_window.count() / 3600.0);
   }
 }
 
@@ -82,10 +83,10 @@ RedLine key_output_failures(Kernel& kernel, const std::string& module, const Red
     if (why.empty()) why = d.value("reason", "");
   }
   l.triggered = failed >= s.consecutive_failures;
-  l.evidence = l.triggered ? fmt::format("the last {} V2 key outputs failed (latest: {})",
-                                         failed, why)
-                           : fmt::format("{} consecutive V2 key-output failure(s) of {} allowed",
-                                         failed, s.consecutive_failures - 1);
+  l.evidence = l.triggered
+                   ? fmt::format("the last {} V2 key outputs failed (latest: {})", failed, why)
+                   : fmt::format("{} consecutive V2 key-output failure(s) of {} allowed", failed,
+                                 s.consecutive_failures - 1);
   return l;
 }
 

@@ -26,7 +26,7 @@ struct RedLineSettings {
 };
 
 struct RedLine {
-  std::string name;      ///< key_output_failures, reconciliation_failure, security_gate
+  std::string name;  ///< key_output_failures, reconciliation_failure, security_gate
   bool triggered = false;
   std::string evidence;  ///< one or more lines saying what was measured
   std::vector<std::string> runs;

@@ -65,18 +65,19 @@ std::string write_report(const fs::path& file, const RollbackRequest& req,
   md += fmt::format("- **When**: {}\n", when);
   md += fmt::format("- **Trigger**: {} ({})\n", req.reason,
                     req.automatic ? "automatic: a red line" : "an operator");
-  md += fmt::format("- **Target month**: {}\n",
-                    req.target_month.empty() ? "-" : req.target_month);
+  md += fmt::format("- **Target month**: {}\n", req.target_month.empty() ? "-" : req.target_month);
   md += fmt::format("- **Modules routed back to V1**: {}\n", fmt::join(res.modules, ", "));
   md += fmt::format("- **Snapshot restored**: {}\n",
-                    res.snapshot_id ? fmt::format("{} ({} file changes)", *res.snapshot_id,
-                                                  res.restored_files)
-                                    : "none — " + res.note);
-  md += fmt::format("\n## Affected runs ({} V2 runs since the cutover)\n\n", res.affected_runs.size());
+                    res.snapshot_id
+                        ? fmt::format("{} ({} file changes)", *res.snapshot_id, res.restored_files)
+                        : "none — " + res.note);
+  md += fmt::format("\n## Affected runs ({} V2 runs since the cutover)\n\n",
+                    res.affected_runs.size());
   size_t shown = 0;
   for (const std::string& run : res.affected_runs) {
     if (++shown > 50) {
-      md += fmt::format("- ... and {} more (`agentsys runs list`)\n", res.affected_runs.size() - 50);
+      md +=
+          fmt::format("- ... and {} more (`agentsys runs list`)\n", res.affected_runs.size() - 50);
       break;
     }
     md += fmt::format("- `{}`\n", run);
@@ -126,8 +127,8 @@ RollbackResult roll_back(Kernel& kernel, const RollbackRequest& req) {
   }
   res.affected_runs = affected_runs(kernel, req.modules);
   for (const std::string& module : req.modules) {
-    std::string error =
-        kernel.set_module_routing(module, Routing{ModuleMode::v1, 0, {}}, "rollback: " + req.reason);
+    std::string error = kernel.set_module_routing(module, Routing{ModuleMode::v1, 0, {}},
+                                                  "rollback: " + req.reason);
     if (!error.empty()) {
       spdlog::error("rollback {}: cannot route {} to V1: {}", res.id, module, error);
       continue;

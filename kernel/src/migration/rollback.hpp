@@ -17,19 +17,19 @@ namespace agentsys::migration {
 struct RollbackRequest {
   std::vector<std::string> modules;
   std::string target_month;
-  std::string reason;         ///< "CODE" or "CODE: text" (see reason_problem)
-  bool automatic = false;     ///< a red line triggered it (else an operator)
-  std::string evidence;       ///< Markdown: what triggered it, for the report
+  std::string reason;                ///< "CODE" or "CODE: text" (see reason_problem)
+  bool automatic = false;            ///< a red line triggered it (else an operator)
+  std::string evidence;              ///< Markdown: what triggered it, for the report
   std::filesystem::path config_dir;  ///< the live configuration tree a restore writes back
 };
 
 struct RollbackResult {
   std::string id;  ///< "rb_<time>": its directory under <state_dir>/rollbacks/
   std::optional<std::string> snapshot_id;
-  size_t restored_files = 0;            ///< files the restore rewrote, created or removed
-  std::vector<std::string> modules;     ///< routed back to V1
+  size_t restored_files = 0;               ///< files the restore rewrote, created or removed
+  std::vector<std::string> modules;        ///< routed back to V1
   std::vector<std::string> affected_runs;  ///< V2 runs since the cutover
-  std::filesystem::path report;         ///< rollback_report.md
+  std::filesystem::path report;            ///< rollback_report.md
   int64_t todo_id = 0;
   std::string note;  ///< e.g. why no snapshot was restored
 };
@@ -40,7 +40,8 @@ struct RollbackResult {
 std::string reason_problem(const std::string& reason);
 
 /// The snapshot the modules' latest cutover took (from their `cutover` events), if any.
-std::optional<std::string> cutover_snapshot(Kernel& kernel, const std::vector<std::string>& modules);
+std::optional<std::string> cutover_snapshot(Kernel& kernel,
+                                            const std::vector<std::string>& modules);
 
 /// Does it. Throws std::runtime_error when the snapshot exists but fails verification (nothing
 /// is changed then, and the modules stay where they are: an operator must decide).

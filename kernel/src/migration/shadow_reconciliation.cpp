@@ -15,7 +15,7 @@ using json = nlohmann::json;
 namespace {
 
 std::string status_of(const Invocation& inv) {
-  return inv.outcome.status == AS_OK ? "succeeded"
+  return inv.outcome.status == AS_OK            ? "succeeded"
          : inv.outcome.status == AS_ERR_TIMEOUT ? "timed_out"
                                                 : "failed";
 }

@@ -22,9 +22,8 @@ class ShadowReconciliation {
  public:
   /// `rules`: per module, from its `compare` table (modules without one are compared exactly,
   /// every difference blocking). `store` and `lineage` may be null.
-  ShadowReconciliation(std::filesystem::path state_dir,
-                       std::map<std::string, CompareRules> rules, RunStore* store,
-                       LineageBus* lineage);
+  ShadowReconciliation(std::filesystem::path state_dir, std::map<std::string, CompareRules> rules,
+                       RunStore* store, LineageBus* lineage);
 
   /// Thread-safe (pairs of one module and month are serialised by the reconciler's lock).
   void operator()(const ShadowOutcome& pair);

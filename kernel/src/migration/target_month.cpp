@@ -19,8 +19,8 @@ std::string target_month_problem(std::string_view text) {
   if (month < 1 || month > 12) {
     return fmt::format("malformed month '{}': month {:02} is not 01..12", text, month);
   }
-  if (year < 2000 || year > 2999) {
-    return fmt::format("malformed month '{}': year {} is outside 2000..2999", text, year);
+  if (year < 1970) {
+    return fmt::format("malformed month '{}': year {} is before 1970", text, year);
   }
   return {};
 }

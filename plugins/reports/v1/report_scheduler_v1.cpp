@@ -41,8 +41,8 @@ class ReportSchedulerV1 {
     result["impl"] = "v1";
     json key_rows = json::array();
     for (const json& job : result.value("jobs", json::array())) {
-      key_rows.push_back(
-          {{"report", job.value("report", "")}, {"target_month", result.value("target_month", "")}});
+      key_rows.push_back({{"report", job.value("report", "")},
+                          {"target_month", result.value("target_month", "")}});
     }
     // What the reconciliation compares with V2: which jobs were due.
     result["key_fields"] = {

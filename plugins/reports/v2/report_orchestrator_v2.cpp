@@ -7,8 +7,8 @@
 // Contract and configuration: docs/reports.md, "V2 plugins".
 #include <agentsys/plugin.hpp>
 
-#include <map>
 #include <cstdlib>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 #include <string>
