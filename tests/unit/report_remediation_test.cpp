@@ -309,7 +309,7 @@ TEST_CASE("remediation: an error code without a runbook entry is left for an ope
   CHECK(h.report_runs().size() == 1);
 }
 
-TEST_CASE("remediation: retry_with_backoff waits; a dry run only says what it would submit") {
+TEST_CASE("remediation: retry_with_backoff waits, and a dry run only says what it would submit") {
   Remediation h(one_entry_runbook(
       "not_found", "low", json::array({{{"action", "retry_with_backoff"}, {"backoff_s", 600}}})));
   RunResult failed = h.job("ops_monthly", "202601");
@@ -420,7 +420,7 @@ TEST_CASE("report jobs: keys, retry keys, grouping and timestamps") {
   CHECK_FALSE(rp::parse_utc_seconds("2026-03-01 07:00:00"));
 }
 
-TEST_CASE("runbook config: loaded under /runbook/NAME; preflight's checks name file and line") {
+TEST_CASE("runbook config: loaded under /runbook/NAME, and preflight checks name file and line") {
   ConfigDir dir;
   dir.write("env/dev.toml", "");
   dir.write("modules/reports.toml", "[modules.report_orchestrator]\nv2_plugin = \"x_v2\"\n");
