@@ -13,6 +13,12 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 
+# CTest's doctest discovery splits test names at ';' and would run an empty filter that passes.
+if grep -rnE '^(TEST_CASE|SUBCASE)\("[^"]*;' tests >&2; then
+  echo "test: a test name above contains ';' -- use ',' instead (ctest splits names at ';')" >&2
+  exit 2
+fi
+
 bash scripts/bootstrap.sh
 bash scripts/build.sh --preset "$preset"
 ctest --preset "$preset" -j "$(nproc)"
