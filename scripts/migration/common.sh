@@ -1,5 +1,7 @@
 # Shared by the migration scripts: find the agentsys binary and run one of its subcommands.
-# Sourced, not run. AGENTSYS overrides the binary (default: build/bin/agentsys of this checkout).
+# Sourced, not run. AGENTSYS overrides the binary (default: build/bin/agentsys of this checkout);
+# AGENTSYS_WORKDIR the directory it runs in (default: the checkout), where the relative paths of
+# the configuration (state in var/, the sample database in var/sample/) are taken from.
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 agentsys="${AGENTSYS:-$repo_root/build/bin/agentsys}"
@@ -11,11 +13,11 @@ require_agentsys() {
   fi
 }
 
-# Runs agentsys from the repository root, so that the default configuration (config/) and
-# state directory (var/) are the checkout's. Global options (--state-dir, --env, --config-dir,
+# Runs agentsys from the repository root (or $AGENTSYS_WORKDIR), so that the default
+# configuration (config/) and state directory (var/) are the checkout's. Global options (--state-dir, --env, --config-dir,
 # --set) may be passed through the script's arguments.
 run_agentsys() {
   require_agentsys
-  cd "$repo_root"
+  cd "${AGENTSYS_WORKDIR:-$repo_root}"
   exec "$agentsys" "$@"
 }

@@ -91,11 +91,21 @@ class Cli {
  public:
   explicit Cli(bool plugins = true) : plugins_(plugins) {}
 
-  Result operator()(const std::vector<std::string>& args) const {
+  /// `env`: extra environment variables of this run only, as NAME=VALUE.
+  Result operator()(const std::vector<std::string>& args,
+                    const std::vector<std::string>& env = {}) const {
     std::vector<std::string> all = plugins_ ? all_plugin_dirs() : std::vector<std::string>{};
     all.insert(all.end(), args.begin(), args.end());
-    std::string cmd = "cd " + quote(dir_.path().string()) + " && exec " + quote(AGENTSYS_TEST_BIN);
+    std::string cmd = "cd " + quote(dir_.path().string()) + " && exec";
+    if (!env.empty()) cmd += " env";
+    for (const auto& e : env) cmd += " " + quote(e);
+    cmd += " " + quote(AGENTSYS_TEST_BIN);
     for (const auto& a : all) cmd += " " + quote(a);
+    return run_shell(cmd);
+  }
+
+  /// Runs a shell command line with stdout and stderr captured, stdin from /dev/null.
+  Result run_shell(std::string cmd) const {
     fs::path out = dir_.path() / "stdout.txt";
     fs::path err = dir_.path() / "stderr.txt";
     cmd += " >" + quote(out.string()) + " 2>" + quote(err.string()) + " </dev/null";
@@ -117,6 +127,21 @@ class Cli {
                                std::to_string(expected_exit) + "): " + r.err);
     }
     return json::parse(r.out);
+  }
+
+  /// Runs `bash SCRIPT args...` of the source tree on this directory's state, as an operator
+  /// would: the script finds this test's agentsys binary and runs it here.
+  Result script(const std::string& script, const std::vector<std::string>& args,
+                const std::vector<std::string>& env = {}) const {
+    std::string cmd = "exec env AGENTSYS=" + quote(AGENTSYS_TEST_BIN) +
+                      " AGENTSYS_WORKDIR=" + quote(dir_.path().string());
+    for (const auto& e : env) cmd += " " + quote(e);
+    cmd += " bash " + quote((fs::path(AGENTSYS_TEST_SOURCE_DIR) / script).string());
+    for (const auto& a : args) cmd += " " + quote(a);
+    if (plugins_) {
+      for (const auto& a : all_plugin_dirs()) cmd += " " + quote(a);
+    }
+    return run_shell(cmd);
   }
 
   [[nodiscard]] const fs::path& dir() const { return dir_.path(); }

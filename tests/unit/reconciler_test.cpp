@@ -134,10 +134,13 @@ TEST_CASE("reconcile: the record's files, its runs.jsonl line and its facet") {
   CHECK(facet["consistency"] == 100.0);
   CHECK(facet["differences"] == json{{"block", 0}, {"warn", 1}, {"ignore", 2}});
   CHECK(facet["v1"]["run_id"] == "run_1_v1");
-  CHECK(facet["v1"]["output"] == (dir / "v1.json").string());
+  CHECK(facet["v1"]["output"] == (dir / "pairs/run_1/v1.json").string());
   CHECK(facet["v2"]["run_id"] == "run_1_v2");
-  CHECK(facet["v2"]["output"] == (dir / "v2.json").string());
-  CHECK(facet["diff"] == (dir / "diff.json").string());
+  CHECK(facet["v2"]["output"] == (dir / "pairs/run_1/v2.json").string());
+  CHECK(facet["diff"] == (dir / "pairs/run_1/diff.json").string());
+  // The module folder's files are links to the latest pair's.
+  CHECK(fs::read_symlink(dir / "diff.json") == fs::path("pairs/run_1/diff.json"));
+  CHECK(line["files"]["diff"] == facet["diff"]);
   CHECK(std::string(kReconciliationFacet) == "agentsys_reconciliation");
 
   // A second pair appends a line; the latest outputs replace the files.

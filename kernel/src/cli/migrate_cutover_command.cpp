@@ -45,10 +45,8 @@ int migrate_cutover(CommandContext& ctx) {
       refused.push_back({{"module", module}, {"reason", "it needs both a V1 and a V2 plugin"}});
       continue;
     }
-    migration::RedLineSettings settings = kernel->options().red_lines;
-    settings.shadow_pairs = cases_or_throw(config, module, args.target_month).size();
-    migration::RedLineReport report =
-        migration::evaluate_red_lines(*kernel, module, args.target_month, settings);
+    migration::RedLineReport report = migration::evaluate_red_lines(
+        *kernel, module, args.target_month, kernel->options().red_lines);
     std::vector<std::string> why;
     for (const migration::RedLine& l : report.lines) {
       if (l.triggered) why.push_back(l.name + ": " + l.evidence);

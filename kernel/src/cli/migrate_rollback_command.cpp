@@ -165,10 +165,8 @@ int migrate_redlines(CommandContext& ctx) {
   json reports = json::array();
   json rollbacks = json::array();
   for (const std::string& m : modules) {
-    migration::RedLineSettings settings = kernel->options().red_lines;
-    settings.shadow_pairs = cases_or_throw(config, m, args.target_month).size();
     migration::RedLineReport r =
-        migration::evaluate_red_lines(*kernel, m, args.target_month, settings);
+        migration::evaluate_red_lines(*kernel, m, args.target_month, kernel->options().red_lines);
     reports.push_back(red_lines_json(r));
     if (!args.json) print_red_lines(ctx.out, r);
     if (!r.triggered()) continue;

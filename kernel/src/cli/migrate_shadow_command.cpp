@@ -91,11 +91,20 @@ int migrate_shadow(CommandContext& ctx) {
       fmt::print(ctx.out, "skipped {}: {}\n", s["module"].get<std::string>(),
                  s["reason"].get<std::string>());
     }
-    fmt::print(ctx.out,
-               "records: {}\nnext: agentsys reconcile show --target-month {}; when it is "
-               "consistent, bash scripts/migration/v2_cutover.sh --target-month {} --percent 20\n",
-               reconcile_month_dir(*kernel, args.target_month).string(), args.target_month,
-               args.target_month);
+    const std::string dir = reconcile_month_dir(*kernel, args.target_month).string();
+    if (report.verdict == "block") {
+      fmt::print(ctx.out,
+                 "records: {}\nnext: a block difference refuses cutover: read the differences "
+                 "(agentsys reconcile show --target-month {}), fix V2 or the comparison rules, "
+                 "then run the shadow again\n",
+                 dir, args.target_month);
+    } else {
+      fmt::print(
+          ctx.out,
+          "records: {}\nnext: agentsys reconcile show --target-month {}; when it is "
+          "consistent, bash scripts/migration/v2_cutover.sh --target-month {} --percent 20\n",
+          dir, args.target_month, args.target_month);
+    }
   }
   const bool ok = report.verdict != "block" && skipped.empty();
   return finish(ctx, *kernel, ok ? 0 : 1);

@@ -2,10 +2,11 @@
 // Where reconciliation records live and how they are read back:
 //
 //   <state_dir>/reconcile/<target_month>/<module>/
-//     v1.json      the latest V1 result compared (as the plugin returned it)
-//     v2.json      the latest V2 result compared
-//     diff.json    the latest comparison, every difference listed
-//     runs.jsonl   one line per reconciled shadow pair, appended
+//     pairs/<run_id>/v1.json    the V1 result compared (as the plugin returned it)
+//     pairs/<run_id>/v2.json    the V2 result compared
+//     pairs/<run_id>/diff.json  the comparison, every difference listed
+//     v1.json, v2.json, diff.json   symbolic links to the latest pair's files
+//     runs.jsonl   one line per reconciled shadow pair (with its files), appended
 //     summary.md   the daily summary, regenerated from runs.jsonl after every pair
 //
 // <target_month> is YYYYMM, or "unscoped" for tasks without a (valid) target month.
@@ -24,6 +25,7 @@ inline constexpr std::string_view kV2File = "v2.json";
 inline constexpr std::string_view kDiffFile = "diff.json";
 inline constexpr std::string_view kRunsFile = "runs.jsonl";
 inline constexpr std::string_view kSummaryFile = "summary.md";
+inline constexpr std::string_view kPairsDir = "pairs";
 
 /// "YYYYMM" with year 1970..9999 and month 01..12 ("202602" yes; "202613", "2026-02" no).
 bool is_target_month(std::string_view text);

@@ -61,6 +61,30 @@ void write_or_throw(const fs::path& file, std::string_view content) {
   }
 }
 
+/// A run id as a folder name: anything but [A-Za-z0-9_.-] becomes '_' (run ids have none).
+std::string pair_folder(const std::string& run_id) {
+  std::string out = run_id.empty() ? std::string("unnamed") : run_id;
+  for (char& ch : out) {
+    const bool safe = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') ||
+                      (ch >= '0' && ch <= '9') || ch == '_' || ch == '-';
+    if (!safe) ch = '_';
+  }
+  return out;
+}
+
+/// Points `link` at `target` (relative to the link's folder), atomically: a reader sees the old
+/// link or the new one, never none.
+std::string replace_symlink(const fs::path& link, const fs::path& target) {
+  const fs::path tmp = link.parent_path() / ("." + link.filename().string() + ".tmp");
+  std::error_code ec;
+  fs::remove(tmp, ec);
+  fs::create_symlink(target, tmp, ec);
+  if (!ec) fs::rename(tmp, link, ec);  // replaces an older link (or a regular file)
+  return ec ? fmt::format("cannot link '{}' to '{}': {}", link.string(), target.string(),
+                          ec.message())
+            : std::string();
+}
+
 json nullable(const std::string& s) { return s.empty() ? json() : json(s); }
 
 json side_json(const SideOutcome& s) {
@@ -140,12 +164,15 @@ ReconcileRecord reconcile(const ReconcileInput& in, const CompareRules& rules,
   std::error_code ec;
   fs::path root = fs::absolute(state_dir, ec).lexically_normal();
   rec.dir = reconcile_dir(root, in.target_month, in.module);
-  rec.v1_output = rec.dir / kV1File;
-  rec.v2_output = rec.dir / kV2File;
-  rec.diff = rec.dir / kDiffFile;
+  // Each pair keeps its own files (a module may compare several inputs a month, e.g. one per
+  // report); the module folder's v1.json, v2.json and diff.json link to the latest pair's.
+  const fs::path pair_dir = fs::path(kPairsDir) / pair_folder(in.run_id);
+  rec.v1_output = rec.dir / pair_dir / kV1File;
+  rec.v2_output = rec.dir / pair_dir / kV2File;
+  rec.diff = rec.dir / pair_dir / kDiffFile;
   rec.runs = rec.dir / kRunsFile;
   rec.summary = rec.dir / kSummaryFile;
-  fs::create_directories(rec.dir, ec);
+  fs::create_directories(rec.dir / pair_dir, ec);
   if (ec) {
     throw std::runtime_error(
         fmt::format("reconcile: cannot create '{}': {}", rec.dir.string(), ec.message()));
@@ -186,7 +213,11 @@ ReconcileRecord reconcile(const ReconcileInput& in, const CompareRules& rules,
                    {"noise", {{"learned", in.v1_repeat.has_value()}, {"fields", rec.noise.fields}}},
                    {"v1", v1_status},
                    {"v2", v2_status},
-                   {"rules_version", rules_version}});
+                   {"rules_version", rules_version},
+                   {"files",
+                    {{"v1", rec.v1_output.string()},
+                     {"v2", rec.v2_output.string()},
+                     {"diff", rec.diff.string()}}}});
   rec.line = line;
 
   DirLock lock(rec.dir);
@@ -198,6 +229,11 @@ ReconcileRecord reconcile(const ReconcileInput& in, const CompareRules& rules,
   write_or_throw(rec.v1_output, output(in.v1.result_json));
   write_or_throw(rec.v2_output, output(in.v2.result_json));
   write_or_throw(rec.diff, c.diff_json(header));
+  for (std::string_view name : {kV1File, kV2File, kDiffFile}) {
+    if (std::string why = replace_symlink(rec.dir / name, pair_dir / name); !why.empty()) {
+      throw std::runtime_error("reconcile: " + why);
+    }
+  }
   if (std::string why = append_file_synced(
           rec.runs, line.dump(-1, ' ', false, json::error_handler_t::replace) + "\n");
       !why.empty()) {

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <nlohmann/json.hpp>
+#include <set>
 
 #include "kernel.hpp"
 #include "migration/gate_evidence.hpp"
@@ -97,10 +98,12 @@ RedLine reconciliation_failure(Kernel& kernel, const std::string& module,
   int64_t matched = 0;
   size_t pairs = 0;
   int64_t blocks = 0;
+  std::set<std::string> inputs;  // newest first: an input compared again supersedes its past
   for (const EventRow& e : kernel.runs().module_events(module, "shadow_compared", 10000)) {
     json d = data_of(e);
     if (d.value("target_month", "") != target_month) continue;
-    if (s.shadow_pairs > 0 && pairs == s.shadow_pairs) break;
+    const std::string digest = d.value("input_digest", "");
+    if (!digest.empty() && !inputs.insert(digest).second) continue;
     ++pairs;
     fields += d.value("fields_compared", int64_t{0});
     matched += d.value("matched", int64_t{0});
@@ -117,9 +120,10 @@ RedLine reconciliation_failure(Kernel& kernel, const std::string& module,
   const double consistency = fields > 0 ? 100.0 * static_cast<double>(matched) / fields : 100.0;
   l.triggered = blocks > 0 || consistency < s.consistency_threshold;
   l.evidence = fmt::format(
-      "latest shadow run of {}: {} pair(s), {} block difference(s), key-field consistency "
+      "latest shadow comparison of {} input(s) of {}: {} block difference(s), key-field "
+      "consistency "
       "{:.2f}% (threshold {:.2f}%)",
-      target_month, pairs, blocks, consistency, s.consistency_threshold);
+      pairs, target_month, blocks, consistency, s.consistency_threshold);
   return l;
 }
 

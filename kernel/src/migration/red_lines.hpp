@@ -2,8 +2,8 @@
 // The plan's rollback red lines (section 6), evaluated per module from recorded evidence:
 //   key_output_failures     the module's last N V2 key outputs (cutover / v2) all failed:
 //                           the run failed, or its key fields block against the reference
-//   reconciliation_failure  its latest shadow run for the month has a block difference, or
-//                           its consistency is below the module's threshold
+//   reconciliation_failure  the latest shadow comparison of each input of the month has a
+//                           block difference, or their consistency is below the threshold
 //   security_gate           the latest recorded security_audit result failed or has
 //                           unresolved high findings (agentsys gate record)
 // They are armed while the module is in cutover, and for `watch_window` after it reached
@@ -22,7 +22,6 @@ struct RedLineSettings {
   unsigned consecutive_failures = 2;
   std::chrono::seconds watch_window{72 * 3600};
   double consistency_threshold = 99.0;  ///< percent
-  size_t shadow_pairs = 0;  ///< pairs of the latest shadow run (0: every pair of the month)
 };
 
 struct RedLine {

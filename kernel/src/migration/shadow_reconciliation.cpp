@@ -6,6 +6,7 @@
 #include "lineage/openlineage.hpp"
 #include "migration/reconciler.hpp"
 #include "store/run_store.hpp"
+#include "util/sha256.hpp"
 #include "util/time.hpp"
 
 namespace agentsys::migration {
@@ -68,6 +69,8 @@ void ShadowReconciliation::operator()(const ShadowOutcome& pair) {
   if (store_ != nullptr) {
     json data{{"verdict", std::string(to_string(rec.verdict))},
               {"target_month", in.target_month},
+              // Which input was compared: the red line judges the latest comparison of each.
+              {"input_digest", sha256_hex(pair.spec.input_json).substr(0, 16)},
               {"consistency", rec.consistency ? json(*rec.consistency) : json(nullptr)},
               {"v2_run_id", pair.shadow_run_id},
               {"v2_status", in.v2.status},

@@ -305,11 +305,13 @@ std::optional<RunRow> RunStore::find_run(const std::string& run_id) {
   return read_run(st);
 }
 
+// Newest first; runs created in the same millisecond in the order they were inserted (rowid),
+// which a run id's random part does not give.
 std::vector<RunRow> RunStore::list_runs(const RunFilter& f) {
   std::lock_guard lock(reader_mutex_);
   sqlite::Statement st = reader_db_.prepare(
       fmt::format("SELECT {} FROM runs WHERE (?1 = '' OR module = ?1) AND (?2 = '' OR status = ?2) "
-                  "ORDER BY created_at DESC, run_id DESC LIMIT ?3",
+                  "ORDER BY created_at DESC, rowid DESC LIMIT ?3",
                   kRunColumns));
   st.bind(1, f.module).bind(2, f.status).bind(3, f.limit);
   std::vector<RunRow> out;
@@ -329,7 +331,7 @@ std::vector<RunRow> RunStore::query_runs(const RunQuery& q) {
                   "AND (?2 = '' OR instr(?2, ',' || status || ',') > 0) "
                   "AND (?3 = '' OR substr(idempotency_key, 1, length(?3)) = ?3) "
                   "AND (?4 = '' OR created_at >= ?4) AND (?5 = 1 OR dry_run = 0) "
-                  "ORDER BY created_at DESC, run_id DESC LIMIT ?6",
+                  "ORDER BY created_at DESC, rowid DESC LIMIT ?6",
                   kRunColumns));
   st.bind(1, q.module).bind(2, statuses).bind(3, q.idempotency_key_prefix).bind(4, q.since);
   st.bind(5, static_cast<int64_t>(q.include_dry_runs ? 1 : 0)).bind(6, q.limit);

@@ -2,7 +2,10 @@
 // the legacy report_remediation_runner.py, which re-runs the failed jobs of the V1 ledger.
 //
 // Action "run": {"report": NAME, "target_month": "YYYYMM", "max_attempts": "3"} (all optional)
-//   -> {"impl": "v1", "remediated", "still_failed", "exhausted", "status"}
+//   -> {"impl": "v1", "remediated", "still_failed", "exhausted", "status", "key_fields"}
+// key_fields has one row per failed job the script handled, {report, target_month, outcome}
+// with outcome remediated | failed | exhausted, as the V2 plugin reports its own: what a shadow
+// run compares.
 #include <agentsys/plugin.hpp>
 
 #include <nlohmann/json.hpp>
@@ -13,6 +16,29 @@ namespace agentsys::reports::v1 {
 namespace {
 
 using json = nlohmann::json;
+
+/// The ledger's job ids are "REPORT/YYYYMM".
+json key_row(const json& job_id, const char* outcome) {
+  const std::string id = job_id.is_string() ? job_id.get<std::string>() : "";
+  const size_t slash = id.rfind('/');
+  return {{"report", slash == std::string::npos ? id : id.substr(0, slash)},
+          {"target_month", slash == std::string::npos ? "" : id.substr(slash + 1)},
+          {"outcome", outcome}};
+}
+
+json key_fields(const json& summary) {
+  json rows = json::array();
+  for (const json& id : summary.value("remediated", json::array())) {
+    rows.push_back(key_row(id, "remediated"));
+  }
+  for (const json& failed : summary.value("still_failed", json::array())) {
+    rows.push_back(key_row(failed.value("job_id", json()), "failed"));
+  }
+  for (const json& id : summary.value("exhausted", json::array())) {
+    rows.push_back(key_row(id, "exhausted"));
+  }
+  return {{"key", {"report", "target_month"}}, {"fields", {"outcome"}}, {"rows", rows}};
+}
 
 class ReportRemediationRunnerV1 {
  public:
@@ -38,6 +64,7 @@ class ReportRemediationRunnerV1 {
     }
     json result = run.summary;
     result["impl"] = "v1";
+    result["key_fields"] = key_fields(result);
     return result.dump();
   }
 

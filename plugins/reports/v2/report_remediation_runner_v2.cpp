@@ -12,8 +12,9 @@
 //      high-risk one is asked about (host policy_check of action remediate.ACTION) and left
 //      pending an approval, never done;
 //   4. what it did: the result {"remediated", "pending_approval", "skipped", "exhausted",
-//      "notified", "status", ...} and one JSON line per decision in remediation.jsonl, in the
-//      run's directory (host write_file).
+//      "notified", "status", "key_fields", ...} (key_fields: one row {report, target_month,
+//      outcome} per failed job remediated, pending_approval or exhausted) and one JSON line per
+//      decision in remediation.jsonl, in the run's directory (host write_file).
 // The plugin keeps no state: the kernel's run records are the state, so passes can repeat and
 // two passes that decide the same retry submit it once (same idempotency key).
 // Contract and configuration: docs/runbook.md.
@@ -203,6 +204,19 @@ class Pass {
              {"log", log_path}};
     if (!input_.report.empty()) out["report"] = input_.report;
     if (!input_.month.empty()) out["target_month"] = input_.month;
+    // What a shadow run compares with V1: one row per failed job and what became of it.
+    json rows = json::array();
+    for (const auto& [records, outcome] :
+         {std::pair{&remediated_, "remediated"}, std::pair{&pending_, "pending_approval"},
+          std::pair{&exhausted_, "exhausted"}}) {
+      for (const json& r : *records) {
+        rows.push_back({{"report", r.value("report", "")},
+                        {"target_month", r.value("target_month", "")},
+                        {"outcome", outcome}});
+      }
+    }
+    out["key_fields"] = {
+        {"key", {"report", "target_month"}}, {"fields", {"outcome"}}, {"rows", std::move(rows)}};
     if (!log_error.empty()) out["log_error"] = log_error;
     return out;
   }
