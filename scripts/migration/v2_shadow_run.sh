@@ -20,8 +20,8 @@ Options (those of `agentsys migrate shadow`):
   --json                  print the result as JSON (no progress)
   --state-dir DIR, --env ENV, --config-dir DIR, --set KEY=VALUE   agentsys's global options
 
-Exit: 0 every pair consistent (no block difference); 1 a block difference, a failed run or a
-skipped module; 2 bad arguments.
+Exit: 0 no block difference (warnings, e.g. a failed V1 run, are printed); 1 a block difference
+(a failed or overrunning V2 is one) or a skipped module; 2 bad arguments.
 TEXT
 }
 

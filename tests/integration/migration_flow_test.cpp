@@ -78,8 +78,7 @@ TEST_CASE("migration flow: a corrupted key field blocks, cutover refuses, red li
   CHECK(fs::is_symlink(recon / "diff.json"));  // the latest pair's
   CHECK(f.module("report_orchestrator")["mode"] == "shadow");
   // V1's published CSV (its quirk: a generated_at column), not V2's.
-  CHECK(contains(slurp(f.cli.dir() / "var/output/reports/202602/ops_monthly.csv"),
-                 "generated_at"));
+  CHECK(contains(slurp(f.cli.dir() / "var/output/reports/202602/ops_monthly.csv"), "generated_at"));
 
   // 2. Cutover is refused while the latest shadow comparison blocks: nothing changes.
   Result refused = f.cli.script("scripts/migration/v2_cutover.sh",
@@ -101,8 +100,8 @@ TEST_CASE("migration flow: a corrupted key field blocks, cutover refuses, red li
   INFO(golden.out << golden.err);
   REQUIRE(golden.exit_code == 0);
   CHECK(count_lines(golden.out) == 3);  // one per report definition
-  json replay = f.cli.json_of(
-      {"golden", "replay", "--module", "report_orchestrator", "--target-month", "202602", "--json"});
+  json replay = f.cli.json_of({"golden", "replay", "--module", "report_orchestrator",
+                               "--target-month", "202602", "--json"});
   CHECK(replay.dump().find("\"block\"") != std::string::npos);
 
   // 4. Cutover 20% then 100%: each takes a verified snapshot first.
@@ -126,8 +125,8 @@ TEST_CASE("migration flow: a corrupted key field blocks, cutover refuses, red li
 
   // 5. The operator's dry run: would roll back, with the evidence; nothing changes.
   Result dry = f.cli.script("scripts/migration/v2_rollback.sh",
-                            {"--target-month", "202602", "--reason", "output_mismatch",
-                             "--module", "report_orchestrator", "--dry-run"});
+                            {"--target-month", "202602", "--reason", "output_mismatch", "--module",
+                             "report_orchestrator", "--dry-run"});
   INFO(dry.out << dry.err);
   CHECK(dry.exit_code == 0);
   CHECK(contains(dry.out, "would roll back report_orchestrator to V1 (output_mismatch)"));
@@ -136,8 +135,8 @@ TEST_CASE("migration flow: a corrupted key field blocks, cutover refuses, red li
   CHECK(f.module("report_orchestrator")["mode"] == "cutover");
 
   // 6. Two consecutive faulty V2 runs: the first is a warning, the second the red line.
-  const std::vector<std::string> run = {"run", "report_orchestrator", "--report", "ops_monthly",
-                                        "--target-month", "202602"};
+  const std::vector<std::string> run = {"run",         "report_orchestrator", "--report",
+                                        "ops_monthly", "--target-month",      "202602"};
   Result first = f.cli(run, {kFault});
   INFO(first.out << first.err);
   CHECK(first.exit_code == 0);  // the run itself succeeded: its key output is what failed
@@ -161,7 +160,9 @@ TEST_CASE("migration flow: a corrupted key field blocks, cutover refuses, red li
   REQUIRE(reports.size() == 1);
   const std::string report = slurp(reports[0]);
   CHECK(contains(report, "key_output_failure"));
-  CHECK(contains(report, snapshots[1]["id"].get<std::string>()));
+  // The snapshot of the cutover's first step (20%): the state before V2 served anything.
+  const json cutovers = f.events_of("cutover");
+  CHECK(contains(report, cutovers[0]["data"]["snapshot_id"].get<std::string>()));
   CHECK(contains(report, "block difference"));
   const json todos = f.cli.json_of({"todo", "list", "--json"});
   REQUIRE(todos.size() == 1);

@@ -7,6 +7,9 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "migration/gate_evidence.hpp"
+#include "migration/mttd.hpp"
+#include "migration/shadow_reconciliation.hpp"
 #include "registry/module_mode.hpp"
 #include "runner/runner.hpp"
 #include "store/run_store.hpp"
@@ -205,4 +208,55 @@ TEST_CASE("cutover: a task's side follows its idempotency key's bucket") {
   CHECK(v2 < 40);
   std::lock_guard lock(f.mutex);
   CHECK(f.outcomes.empty());  // cutover runs one side only
+}
+
+TEST_CASE("shadow: each failed side is an MTTD sample naming module, step and error code") {
+  ShadowFixture f;
+  REQUIRE(f.registry.set_mode("behave", ModuleMode::shadow).empty());
+  TaskSpec t = sides({{"ms", 120}, {"fail", "invalid"}, {"message", "extract: no such table"}},
+                     {{"fail", "unavailable"}, {"message", "run_sql: database is locked"}});
+  json input = json::parse(t.input_json);
+  input["target_month"] = "202602";
+  t.input_json = input.dump();
+  t.retry = RetryPolicy{};
+  t.retry->maximum_attempts = 1;
+  RunResult r = f.runner->run(t);
+  REQUIRE_FALSE(r.ok());
+  f.runner->wait_idle();
+  std::lock_guard lock(f.mutex);
+  REQUIRE(f.outcomes.size() == 1);
+  migration::ShadowReconciliation reconcile(f.dir.path(), {}, f.store.get(), nullptr);
+  reconcile(f.outcomes[0]);
+
+  const fs::path file = f.dir.path() / "reconcile/202602/mttd.jsonl";
+  std::ifstream in(file);
+  std::vector<json> lines;
+  for (std::string line; std::getline(in, line);) lines.push_back(json::parse(line));
+  REQUIRE(lines.size() == 2);
+  CHECK(lines[0]["impl"] == "v1");
+  CHECK(lines[0]["run_id"] == r.run_id);
+  CHECK(lines[0]["module"] == "behave");
+  CHECK(lines[0]["step"] == "extract");
+  CHECK(lines[0]["error_code"] == "invalid_input");
+  CHECK(lines[1]["impl"] == "v2");
+  CHECK(lines[1]["step"] == "run_sql");
+  CHECK(lines[1]["error_code"] == "upstream_unavailable");
+  // V1 slept 120 ms before failing: its detection came at least that long after its onset.
+  const double v1_s = *migration::parse_timestamp(lines[0]["detected_ts"].get<std::string>()) -
+                      *migration::parse_timestamp(lines[0]["onset_ts"].get<std::string>());
+  CHECK(v1_s >= 0.115);  // timestamps have millisecond precision
+  CHECK(v1_s < 5.0);
+
+  // The gate reads them as one detection per side.
+  migration::GateEvidence e = migration::collect_gate_evidence(f.dir.path(), "202602");
+  CHECK(e.mttd_v1_s.size() == 1);
+  CHECK(e.mttd_v2_s.size() == 1);
+}
+
+TEST_CASE("MTTD: the step is the first word before ': ' of the error message") {
+  CHECK(migration::failure_step("run_sql: database 'ops' is missing") == "run_sql");
+  CHECK(migration::failure_step("report_orchestrator.py exited 1: boom") ==
+        "report_orchestrator.py");
+  CHECK(migration::failure_step("planned failure").empty());
+  CHECK(migration::failure_step("(what) is this: x").empty());
 }

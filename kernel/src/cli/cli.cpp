@@ -44,8 +44,9 @@ constexpr std::array<CommandSpec, 36> kCommands = {{
     {"module", "list", "agentsys module list [--json]",
      "List every module with its V1 and V2 plugins, its mode, and whether it is paused.",
      &module_list},
-    {"module", "set", "agentsys module set MODULE --mode v1|v2",
-     "Route a module's tasks to its V1 or V2 plugin; persisted in the state directory.",
+    {"module", "set", "agentsys module set MODULE --mode v1|v2|shadow|cutover [--percent N]",
+     "Route a module's tasks to V1, V2, both (shadow) or N% to V2 (cutover); persisted, recorded "
+     "as an event.",
      &module_set},
     {"module", "resume", "agentsys module resume MODULE",
      "Resume a module paused after repeated consecutive failures.", &module_resume},

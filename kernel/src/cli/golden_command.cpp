@@ -173,6 +173,7 @@ int golden_replay(CommandContext& ctx) {
     in.target_month = g.record.value("target_month", "");
     in.run_id = run_id;
     in.trace_id = trace;
+    in.kind = "replay";
     in.v1 = {g.record.value("v1_run_id", ""), "succeeded", "", g.record.value("latency_ms", 0.0),
              g.record.value("output", json::object()).dump()};
     in.v2.run_id = run_id;

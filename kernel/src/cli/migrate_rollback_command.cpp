@@ -172,7 +172,7 @@ int migrate_redlines(CommandContext& ctx) {
     if (!r.triggered()) continue;
     std::string reason;
     for (const migration::RedLine& l : r.lines) {
-      if (l.triggered && reason.empty()) reason = l.name;
+      if (l.triggered && reason.empty()) reason = migration::rollback_reason(l.name);
     }
     if (dry_run) {
       if (!args.json) fmt::print(ctx.out, "would roll back {} ({})\n", m, reason);

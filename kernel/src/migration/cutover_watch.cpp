@@ -87,7 +87,7 @@ void CutoverWatch::finished(const RunResult& r) {
   RollbackRequest req;
   req.modules = {r.module};
   req.target_month = month;
-  req.reason = "key_output_failure";
+  req.reason = rollback_reason("key_output_failures");
   req.automatic = true;
   req.evidence = report.evidence_markdown();
   req.config_dir = kernel_.options().config_dir;

@@ -200,7 +200,9 @@ ReconcileRecord reconcile(const ReconcileInput& in, const CompareRules& rules,
     if (d[0] + d[1] + d[2] == 0) continue;
     field_differences[c.fields[f]] = {{"block", d[0]}, {"warn", d[1]}, {"ignore", d[2]}};
   }
-  line.update(json{{"run_id", in.run_id},
+  line.update(json{{"kind", in.kind},
+                   {"fields_matched", c.matched},  // the gate's name for `matched`
+                   {"run_id", in.run_id},
                    {"trace_id", in.trace_id},
                    {"v1_run_id", rec.v1_run_id},
                    {"v2_run_id", rec.v2_run_id},

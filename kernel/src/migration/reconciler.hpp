@@ -47,6 +47,9 @@ struct ReconcileInput {
   std::string target_month;  ///< YYYYMM; empty or not a month: recorded under "unscoped"
   std::string run_id;        ///< the shadow pair's run id
   std::string trace_id;
+  /// "shadow" (V1 and V2 on the same task) or "replay" (V2 against a golden V1 record): the
+  /// go/no-go gate reads replay consistency and shadow latency from these lines.
+  std::string kind = "shadow";
   SideOutcome v1;
   V2Outcome v2;
   /// A second V1 run on the same input, when the module learns noise (rules.noise_learning):

@@ -12,6 +12,12 @@
 namespace agentsys::migration {
 using json = nlohmann::json;
 
+std::string rollback_reason(std::string_view red_line) {
+  if (red_line == "key_output_failures") return "key_output_failure";
+  if (red_line == "security_gate") return "security_gate_failed";
+  return std::string(red_line);  // reconciliation_failure
+}
+
 bool RedLineReport::triggered() const {
   if (!armed) return false;
   for (const RedLine& l : lines) {
@@ -117,13 +123,22 @@ RedLine reconciliation_failure(Kernel& kernel, const std::string& module,
     l.evidence = fmt::format("no shadow run recorded for {}", target_month);
     return l;
   }
-  const double consistency = fields > 0 ? 100.0 * static_cast<double>(matched) / fields : 100.0;
-  l.triggered = blocks > 0 || consistency < s.consistency_threshold;
+  // The module's own threshold (its compare table) when it has one.
+  double threshold = s.consistency_threshold;
+  const auto& rules = kernel.options().compare_rules;
+  if (auto it = rules.find(module); it != rules.end()) threshold = it->second.consistency_threshold;
+  std::string consistency_text = "no key field compared";
+  bool low = false;
+  if (fields > 0) {
+    const double consistency = 100.0 * static_cast<double>(matched) / static_cast<double>(fields);
+    low = consistency < threshold;
+    consistency_text = fmt::format("key-field consistency {:.2f}%", consistency);
+  }
+  l.triggered = blocks > 0 || low;
   l.evidence = fmt::format(
-      "latest shadow comparison of {} input(s) of {}: {} block difference(s), key-field "
-      "consistency "
-      "{:.2f}% (threshold {:.2f}%)",
-      pairs, target_month, blocks, consistency, s.consistency_threshold);
+      "latest shadow comparison of {} input(s) of {}: {} block difference(s), {} "
+      "(threshold {:.2f}%)",
+      pairs, target_month, blocks, consistency_text, threshold);
   return l;
 }
 

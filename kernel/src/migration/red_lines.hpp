@@ -10,6 +10,7 @@
 // 100% V2.
 #include <chrono>
 #include <string>
+#include <string_view>
 #include <vector>
 
 namespace agentsys {
@@ -40,6 +41,10 @@ struct RedLineReport {
   /// Markdown: the evidence of every triggered line (for rollback_report.md).
   [[nodiscard]] std::string evidence_markdown() const;
 };
+
+/// The rollback reason code a triggered red line gives (key_output_failures ->
+/// key_output_failure, security_gate -> security_gate_failed, reconciliation_failure as is).
+std::string rollback_reason(std::string_view red_line);
 
 RedLineReport evaluate_red_lines(Kernel& kernel, const std::string& module,
                                  const std::string& target_month, const RedLineSettings& settings);

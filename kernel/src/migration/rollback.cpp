@@ -27,28 +27,47 @@ std::string reason_problem(const std::string& reason) {
       reason);
 }
 
+namespace {
+
+/// The first `cutover` event of the module's current cutover (the oldest one after its latest
+/// `rollback`): its snapshot is the state before V2 served any of the module's tasks, whatever
+/// steps (20% -> 50% -> 100%) followed. None when the module has not been cut over since.
+std::optional<EventRow> cutover_start(Kernel& kernel, const std::string& module) {
+  int64_t after = 0;
+  for (const EventRow& e : kernel.runs().module_events(module, "rollback", 1)) after = e.id;
+  std::optional<EventRow> first;
+  for (const EventRow& e : kernel.runs().module_events(module, "cutover", 10000)) {
+    if (e.id <= after) break;  // newest first
+    first = e;
+  }
+  return first;
+}
+
+}  // namespace
+
 std::optional<std::string> cutover_snapshot(Kernel& kernel,
                                             const std::vector<std::string>& modules) {
-  std::optional<std::pair<int64_t, std::string>> newest;
+  std::optional<std::pair<int64_t, std::string>> oldest;
   for (const std::string& module : modules) {
-    for (const EventRow& e : kernel.runs().module_events(module, "cutover", 1)) {
-      json data = json::parse(e.data, nullptr, false);
-      if (!data.is_object() || !data.contains("snapshot_id")) continue;
-      if (!newest || e.id > newest->first) newest = {e.id, data["snapshot_id"].get<std::string>()};
-    }
+    std::optional<EventRow> e = cutover_start(kernel, module);
+    if (!e) continue;
+    json data = json::parse(e->data, nullptr, false);
+    if (!data.is_object() || !data.contains("snapshot_id")) continue;
+    if (!oldest || e->id < oldest->first) oldest = {e->id, data["snapshot_id"].get<std::string>()};
   }
-  if (!newest) return std::nullopt;
-  return newest->second;
+  if (!oldest) return std::nullopt;
+  return oldest->second;
 }
 
 namespace {
 
-/// V2 runs of the modules since their latest cutover event.
+/// V2 runs of the modules since their current cutover began.
 std::vector<std::string> affected_runs(Kernel& kernel, const std::vector<std::string>& modules) {
   std::vector<std::string> runs;
   for (const std::string& module : modules) {
-    std::string since;
-    for (const EventRow& e : kernel.runs().module_events(module, "cutover", 1)) since = e.ts;
+    std::optional<EventRow> start = cutover_start(kernel, module);
+    if (!start) continue;
+    const std::string since = start->ts;
     RunFilter filter;
     filter.module = module;
     filter.limit = 1000;
@@ -73,6 +92,7 @@ std::string write_report(const fs::path& file, const RollbackRequest& req,
                         : "none — " + res.note);
   md += fmt::format("\n## Affected runs ({} V2 runs since the cutover)\n\n",
                     res.affected_runs.size());
+  if (res.affected_runs.empty()) md += "None.\n";
   size_t shown = 0;
   for (const std::string& run : res.affected_runs) {
     if (++shown > 50) {

@@ -39,7 +39,9 @@ struct RollbackResult {
 /// is wrong.
 std::string reason_problem(const std::string& reason);
 
-/// The snapshot the modules' latest cutover took (from their `cutover` events), if any.
+/// The snapshot taken when the modules' current cutover began (the first `cutover` event since
+/// their last rollback; the oldest of them across modules), if any: restoring it undoes every
+/// step of the cutover, not only the last.
 std::optional<std::string> cutover_snapshot(Kernel& kernel,
                                             const std::vector<std::string>& modules);
 

@@ -4,6 +4,8 @@
 
 #include "lineage/lineage_bus.hpp"
 #include "lineage/openlineage.hpp"
+#include "migration/gate_evidence.hpp"
+#include "migration/mttd.hpp"
 #include "migration/reconciler.hpp"
 #include "store/run_store.hpp"
 #include "util/sha256.hpp"
@@ -25,6 +27,42 @@ json file_dataset(const fs::path& path) {
   return json{{"namespace", "file"}, {"name", path.string()}};
 }
 
+/// V1's failure as the run's events recorded it: the attempt's start, and the attempt_failed
+/// event that names the error code and (in its message) the step.
+std::optional<MttdSample> v1_failure(RunStore& store, const ShadowOutcome& pair) {
+  MttdSample s{"v1", "", "", pair.spec.module, "", "", pair.run_id};
+  for (const EventRow& e : store.events(pair.run_id)) {
+    if (e.type == "started" && s.onset_ts.empty()) s.onset_ts = e.ts;
+    if (e.type == "attempt_failed" && !s.onset_ts.empty()) {
+      json d = json::parse(e.data, nullptr, false);
+      if (!d.is_object()) continue;
+      s.detected_ts = e.ts;
+      s.error_code = d.value("error_code", "");
+      s.step = failure_step(d.value("message", ""));
+      return s;
+    }
+  }
+  return std::nullopt;
+}
+
+/// V2's failure: its shadow call started at `started_at` and returned the error latency_ms later.
+std::optional<MttdSample> v2_failure(const ShadowOutcome& pair, const std::string& error_code) {
+  const std::optional<double> start = parse_timestamp(pair.started_at);
+  if (!start) return std::nullopt;
+  const auto at = [](double seconds) {
+    return iso8601(std::chrono::system_clock::time_point(
+        std::chrono::duration_cast<std::chrono::system_clock::duration>(
+            std::chrono::duration<double>(seconds))));
+  };
+  return MttdSample{"v2",
+                    at(*start),
+                    at(*start + pair.shadow.latency_ms / 1000.0),
+                    pair.spec.module,
+                    failure_step(pair.shadow.outcome.error),
+                    error_code,
+                    pair.shadow_run_id};
+}
+
 }  // namespace
 
 ShadowReconciliation::ShadowReconciliation(fs::path state_dir,
@@ -35,6 +73,22 @@ ShadowReconciliation::ShadowReconciliation(fs::path state_dir,
       defaults_(parse_compare_rules(json::object())),
       store_(store),
       lineage_(lineage) {}
+
+void ShadowReconciliation::record_failures(const ShadowOutcome& pair,
+                                           const ReconcileInput& in) const {
+  std::vector<MttdSample> samples;
+  if (!pair.primary.ok() && store_ != nullptr) {
+    if (auto s = v1_failure(*store_, pair)) samples.push_back(std::move(*s));
+  }
+  if (in.v2.status != "succeeded") {
+    if (auto s = v2_failure(pair, in.v2.error_code)) samples.push_back(std::move(*s));
+  }
+  for (const MttdSample& s : samples) {
+    if (std::string why = append_mttd_sample(state_dir_, in.target_month, s); !why.empty()) {
+      spdlog::warn("MTTD sample of {} not recorded: {}", s.run_id, why);
+    }
+  }
+}
 
 const CompareRules& ShadowReconciliation::rules(const std::string& module) const {
   auto it = rules_.find(module);
@@ -65,6 +119,7 @@ void ShadowReconciliation::operator()(const ShadowOutcome& pair) {
   in.v2.overran = pair.overran;
 
   ReconcileRecord rec = reconcile(in, rules(in.module), state_dir_);
+  record_failures(pair, in);
   json facet = reconciliation_facet(rec);
   if (store_ != nullptr) {
     json data{{"verdict", std::string(to_string(rec.verdict))},

@@ -1,7 +1,8 @@
 #pragma once
 // What the kernel does with a finished shadow pair: reconcile it under the module's rules
 // (reconciler.hpp), record a `shadow_compared` event on the primary run, and emit the
-// reconciliation as an OpenLineage run event that links the V1 and V2 outputs it compared.
+// reconciliation as an OpenLineage run event that links the V1 and V2 outputs it compared; a
+// side that failed is an MTTD sample for the gate (mttd.hpp).
 #include <filesystem>
 #include <map>
 #include <mutex>
@@ -18,6 +19,8 @@ class LineageBus;
 
 namespace agentsys::migration {
 
+struct ReconcileInput;
+
 class ShadowReconciliation {
  public:
   /// `rules`: per module, from its `compare` table (modules without one are compared exactly,
@@ -32,6 +35,8 @@ class ShadowReconciliation {
   [[nodiscard]] const CompareRules& rules(const std::string& module) const;
 
  private:
+  void record_failures(const ShadowOutcome& pair, const ReconcileInput& in) const;
+
   std::filesystem::path state_dir_;
   std::map<std::string, CompareRules> rules_;
   CompareRules defaults_;
