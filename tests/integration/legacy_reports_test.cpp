@@ -276,7 +276,7 @@ TEST_CASE("legacy: skill_usage and tenant_cost match SQL") {
   CHECK(costs.rows.front().at("tenant_name") == "Acme Logistics");  // the heaviest tenant
 }
 
-legacy: the scheduler runs every due report and keeps a ledger, remediation re-runs {
+TEST_CASE("legacy: the scheduler runs every due report and keeps a ledger, remediation re-runs") {
   Fixture f;
   // A configuration with the shipped reports plus one whose SQL fails at run time.
   fs::path config = f.cli.dir() / "config";

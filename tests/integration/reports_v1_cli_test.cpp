@@ -62,7 +62,7 @@ TEST_CASE("reports v1: every report for 202602 through the legacy script, with k
   CHECK(runs == 3000);  // every run of the month is counted once
 }
 
-reports v1: published where policy allows, lineage reaches tables, rule and script {
+TEST_CASE("reports v1: published where policy allows, lineage reaches tables, rule and script") {
   ReportsCli t;
   json r = t.run({"report_orchestrator", "--report", "ops_monthly", "--target-month", "202602"});
   const fs::path published = t.cli.dir() / "var/output/reports/202602/ops_monthly.csv";
@@ -90,7 +90,7 @@ reports v1: published where policy allows, lineage reaches tables, rule and scri
   CHECK_FALSE(fs::exists(t.cli.dir() / "var/prod/output/reports/202602/skill_usage.csv"));
 }
 
-reports v1: bad input is one clear line, a dry run runs nothing {
+TEST_CASE("reports v1: bad input is one clear line, a dry run runs nothing") {
   ReportsCli t;
   for (const char* month : {"202613", "2026-02"}) {
     Result r =
@@ -110,7 +110,7 @@ reports v1: bad input is one clear line, a dry run runs nothing {
   CHECK_FALSE(fs::exists(t.cli.dir() / "var/output/v1/ops_monthly_202602.csv"));
 }
 
-reports v1: the scheduler runs every due report, remediation finds nothing to do {
+TEST_CASE("reports v1: the scheduler runs every due report, remediation finds nothing to do") {
   ReportsCli t;
   json s = t.run({"report_scheduler", "--target-month", "202602"});
   CHECK(s["status"] == "succeeded");

@@ -360,7 +360,7 @@ TEST_CASE("comparator: consistency below the threshold blocks without a block di
   CHECK(c.verdict == Verdict::warn);  // exactly at the threshold passes it
 }
 
-comparator: a result without key_fields is one row, text and JSON load alike {
+TEST_CASE("comparator: a result without key_fields is one row, text and JSON load alike") {
   json v1 = {{"target_month", "202602"},
              {"jobs", {{{"report", "a"}, {"status", "ok"}}}},
              {"status", "ok"}};

@@ -156,7 +156,7 @@ TEST_CASE("an unknown environment is a usage error listing the available ones") 
   CHECK_THROWS_WITH(load(dir, "dev", {"noequals"}), doctest::Contains("no '='"));
 }
 
-invalid files: every problem at once, located, load_config throws them {
+TEST_CASE("invalid files: every problem at once, located, load_config throws them") {
   ConfigDir dir;
   dir.write("env/dev.toml",
             "[runner]\nmax_concurrency = \"four\"\n[kernel]\ndurability = \"fast\"\n");

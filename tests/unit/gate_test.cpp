@@ -178,7 +178,7 @@ TEST_CASE("gate: 29 latency pairs is insufficient data, 30 is enough") {
   CHECK(criterion(evaluate(e), "latency_p95").verdict == GateVerdict::pass);
 }
 
-gate: MTTD reduced by less than 50% is NO-GO, too few failures is insufficient {
+TEST_CASE("gate: MTTD reduced by less than 50% is NO-GO, too few failures is insufficient") {
   GateEvidence e = good_evidence();
   for (double& s : e.mttd_v2_s) s = 200;  // about 30% less than V1's ~295 s
   GateReport r = evaluate(e);

@@ -111,7 +111,7 @@ TEST_CASE("host: an allowed command runs the resolved executable with a scrubbed
   CHECK(h.decisions(r.run_id).at(0).decision == "allow");
 }
 
-host: writes go only to the run's directory, outside it nothing is written {
+TEST_CASE("host: writes go only to the run's directory, outside it nothing is written") {
   Host h;
   const fs::path outside = h.state / "outside.txt";
   RunResult r = h.ask("write_file", {{"path", outside.string()}, {"content", "x"}});

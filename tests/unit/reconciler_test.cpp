@@ -150,7 +150,7 @@ TEST_CASE("reconcile: the record's files, its runs.jsonl line and its facet") {
   CHECK(json::parse(slurp(dir / "diff.json"))["run_id"] == "run_2");
 }
 
-reconcile: no or a malformed target month is unscoped, a bad module is refused {
+TEST_CASE("reconcile: no or a malformed target month is unscoped, a bad module is refused") {
   test::TempDir state;
   ReconcileInput in = pair("run_u");
   in.target_month = "";
@@ -169,7 +169,7 @@ reconcile: no or a malformed target month is unscoped, a bad module is refused {
   CHECK_FALSE(is_target_month("196912"));
 }
 
-reconcile: a V2 failure or overrun blocks, a V1 failure warns, equal failures agree {
+TEST_CASE("reconcile: a V2 failure or overrun blocks, a V1 failure warns, equal failures agree") {
   test::TempDir state;
   ReconcileInput in = pair("run_f");
   in.v2.status = "failed";

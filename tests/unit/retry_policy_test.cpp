@@ -46,7 +46,7 @@ TEST_CASE("retry policy: full jitter draws uniformly within [0, cap]") {
   }
 }
 
-retry policy: attempts are bounded by default, non-retryable codes stop at once {
+TEST_CASE("retry policy: attempts are bounded by default, non-retryable codes stop at once") {
   RetryPolicy p;  // 3 attempts
   CHECK(p.should_retry(1, ErrorCode::upstream_unavailable));
   CHECK(p.should_retry(2, ErrorCode::timeout));

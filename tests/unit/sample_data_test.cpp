@@ -87,7 +87,7 @@ TEST_CASE("sample: the PRNG is a fixed sequence") {
   CHECK(derive_seed(1, 2) != derive_seed(2, 1));
 }
 
-sample: the same options give byte-identical files, another seed does not {
+TEST_CASE("sample: the same options give byte-identical files, another seed does not") {
   TempDir dir;
   SampleSummary s1 = generate(small(dir.path() / "a.db"));
   generate(small(dir.path() / "b.db"));
