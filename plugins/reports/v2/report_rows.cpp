@@ -73,14 +73,15 @@ bool equals(const Cell& cell, const json& value) {
 }
 
 std::string_view QueryRows::Arena::store(std::string_view text) {
-  if (text.size() > capacity - used) {
+  if (text.empty()) return {};
+  if (chunks.empty() || text.size() > capacity - used) {
     const size_t size = std::max<size_t>(size_t{1} << 20, text.size());
     chunks.push_back(std::make_unique<char[]>(size));
     capacity = size;
     used = 0;
   }
   char* at = chunks.back().get() + used;
-  if (!text.empty()) std::memcpy(at, text.data(), text.size());
+  std::memcpy(at, text.data(), text.size());
   used += text.size();
   return {at, text.size()};
 }
