@@ -1,7 +1,8 @@
 // The V2 report orchestrator end to end on one month of 100,000 sample runs: host run_sql (the
-// policy's SQL parse, SQLite on a read-only connection), the response JSON, the transform
-// (grouping, nearest-rank percentiles), the renderers and host write_file (policy, fsync,
-// rename) of the CSV, Markdown and JSON outputs, through the real plugin ABI and the runner.
+// policy's SQL parse, SQLite on a read-only connection), the response JSON (written by the host,
+// read by the plugin with simdjson into compact rows), the transform (grouping, nearest-rank
+// percentiles), the renderers and host write_file (policy, fsync, rename) of the CSV, Markdown
+// and JSON outputs, through the real plugin ABI and the runner.
 // One iteration = one ops_monthly run for 202602 (publish off). BM_ReportOpsMonthly100kLegacyV1
 // runs the legacy V1 script on the same database in the same process run, for the ratio.
 #include <benchmark/benchmark.h>

@@ -1,6 +1,7 @@
 // The V2 report engine (plugins/reports/v2): target months, the transform language on small
 // hand-computed datasets (nearest-rank percentiles, NULL handling, change_pct), renderers and
-// the rule version (checked against the kernel's own).
+// the rule version (checked against the kernel's own), and the compact query rows (Cells) with
+// run_sql's answer read by simdjson.
 #include <doctest/doctest.h>
 
 #include <nlohmann/json.hpp>
@@ -27,11 +28,7 @@ json shipped(const std::string& name) {
 }
 
 rp::QueryRows rows(const std::string& name, std::vector<std::string> columns, json data) {
-  rp::QueryRows q;
-  q.name = name;
-  q.columns = std::move(columns);
-  q.rows = std::move(data);
-  return q;
+  return rp::QueryRows::from_json(name, std::move(columns), data);
 }
 
 }  // namespace
@@ -255,4 +252,76 @@ TEST_CASE("render: cells, CSV quoting, Markdown and JSON") {
   CHECK(j["rule_version"] == d.rule_version);
   CHECK(j["columns"] == json{"tenant", "cost"});
   CHECK(j["rows"] == json::parse(R"([["Beta, \"B\" | Inc.", 1.2346]])"));
+}
+
+TEST_CASE("query rows: Cells order and compare exactly as the JSON values they stand for") {
+  const json values = json::array({nullptr, false, true, -3, 0, 1, 1.0, 1.5, 2, -0.5, 1e300,
+                                   int64_t{9007199254740993}, "", "1", "a", "ab", "b", "é"});
+  rp::QueryRows q = rp::QueryRows::from_json("q", {"v"}, [&] {
+    json rows = json::array();
+    for (const json& v : values) rows.push_back(json::array({v}));
+    return rows;
+  }());
+  REQUIRE(q.rows() == values.size());
+  for (size_t i = 0; i < values.size(); ++i) {
+    CHECK(q.at(i, 0).to_json() == values[i]);
+    CHECK(rp::equals(q.at(i, 0), values[i]));
+    for (size_t j = 0; j < values.size(); ++j) {
+      CAPTURE(values[i]);
+      CAPTURE(values[j]);
+      CHECK((q.at(i, 0) < q.at(j, 0)) == (values[i] < values[j]));
+      CHECK((q.at(i, 0) == q.at(j, 0)) == (values[i] == values[j]));
+      CHECK(rp::equals(q.at(i, 0), values[j]) == (values[i] == values[j]));
+    }
+  }
+  CHECK(q.at(5, 0).to_json().is_number_integer());  // 1 stays an integer, 1.0 a real
+  CHECK(q.at(6, 0).to_json().is_number_float());
+  CHECK_THROWS_AS(rp::QueryRows::from_json("q", {"v"}, json::parse("[[[]]]")),
+                  std::invalid_argument);
+}
+
+TEST_CASE("query rows: run_sql's answer read with simdjson equals the same rows from JSON") {
+  const json answer{{"columns", {"id", "name", "n", "x"}},
+                    {"rows",
+                     {{"r1", "quote \" slash \\ tab \t nl \n é \u0001", 1, 0.1},
+                      {"r2", nullptr, -9007199254740993, 2.0},
+                      {"r3", "", nullptr, nullptr},
+                      {"r4", "short"}}},  // a short row is padded with nulls
+                    {"row_count", 4},
+                    {"truncated", false},
+                    {"changes", 0},
+                    {"tables", {"task_runs", "tenants"}},
+                    {"dry_run", false}};
+  std::string text = answer.dump();
+  rp::SqlRows parsed = rp::parse_run_sql_answer("q", text);
+  CHECK_FALSE(parsed.truncated);
+  CHECK(parsed.tables == std::vector<std::string>{"task_runs", "tenants"});
+  CHECK(parsed.rows.name == "q");
+  CHECK(parsed.rows.columns == std::vector<std::string>{"id", "name", "n", "x"});
+  rp::QueryRows expected = rp::QueryRows::from_json("q", parsed.rows.columns, answer["rows"]);
+  REQUIRE(parsed.rows.rows() == 4);
+  for (size_t r = 0; r < 4; ++r) {
+    for (size_t c = 0; c < 4; ++c) {
+      CAPTURE(r);
+      CAPTURE(c);
+      CHECK(parsed.rows.at(r, c).type() == expected.at(r, c).type());
+      CHECK(parsed.rows.at(r, c).to_json() == expected.at(r, c).to_json());
+    }
+  }
+  CHECK(parsed.rows.at(0, 1).text() == "quote \" slash \\ tab \t nl \n é \u0001");
+  CHECK(parsed.rows.at(1, 2).integer() == -9007199254740993);
+  CHECK(parsed.rows.at(1, 3).type() == rp::Cell::Type::real);  // 2.0 stays a real
+
+  std::string truncated = R"({"columns":["a"],"rows":[[1]],"truncated":true})";
+  CHECK(rp::parse_run_sql_answer("q", truncated).truncated);
+  std::string empty = R"({"dry_run":true,"would_run":"SELECT 1"})";
+  rp::SqlRows none = rp::parse_run_sql_answer("q", empty);
+  CHECK(none.rows.rows() == 0);
+  CHECK(none.rows.columns.empty());
+  for (std::string bad :
+       {std::string("[1]"), std::string("{\"rows\":[1]}"),
+        std::string("{\"columns\":[\"a\"],\"rows\":[[[1]]]}"), std::string("{\"rows\": ")}) {
+    CAPTURE(bad);
+    CHECK_THROWS_AS(rp::parse_run_sql_answer("q", bad), std::runtime_error);
+  }
 }

@@ -107,22 +107,24 @@ class ReportOrchestrator {
                    {"params", params},
                    {"context", "read_only"},
                    {"max_rows", static_cast<uint64_t>(config_.max_rows)}};
-      json response = json::parse(host_.request(Service::run_sql, call, request.dump()));
-      if (response.value("truncated", false)) {
+      std::string answer = host_.request(Service::run_sql, call, request.dump());
+      rp::SqlRows result;
+      try {
+        result = rp::parse_run_sql_answer(q.name, answer);
+      } catch (const std::runtime_error& e) {
+        throw Error(AS_ERR_INTERNAL,
+                    "report '" + def.name + "', query '" + q.name + "': " + e.what());
+      }
+      if (result.truncated) {
         throw Error(AS_ERR_INTERNAL, "report '" + def.name + "', query '" + q.name +
                                          "': more than " + std::to_string(config_.max_rows) +
                                          " rows (raise max_rows in the module configuration)");
       }
-      rp::QueryRows part;
-      part.name = q.name;
-      part.columns = response.value("columns", std::vector<std::string>{});
-      part.rows = std::move(response["rows"]);
-      if (part.rows.is_null()) part.rows = json::array();
-      for (const json& table : response.value("tables", json::array())) {
+      for (const std::string& table : result.tables) {
         lineage_inputs.push_back(
             {{"namespace", ns}, {"name", table}, {"facets", {{"sql", {{"query", q.sql}}}}}});
       }
-      parts.push_back(std::move(part));
+      parts.push_back(std::move(result.rows));
     }
 
     // Transform.

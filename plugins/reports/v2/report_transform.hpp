@@ -7,15 +7,9 @@
 #include <vector>
 
 #include "report_definition.hpp"
+#include "report_rows.hpp"
 
 namespace agentsys::reports {
-
-/// The rows one query returned (run_sql's "columns" and "rows": an array of arrays).
-struct QueryRows {
-  std::string name;  ///< the query's name: the rows' `_query` field
-  std::vector<std::string> columns;
-  nlohmann::json rows = nlohmann::json::array();
-};
 
 /// One output row per group: every group_by field and every metric, by name (JSON null for SQL
 /// NULL and for "nothing"; integers stay integers).
