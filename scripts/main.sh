@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # The main job: install what is missing, build, load the bundled plugins, run the demo module
 # through its V1 and its V2 plugin, then the reports chain on the bundled sample: generate the
-# operations database, run the report scheduler for 202602 and trace a published report back
-# to its inputs.
+# operations database, run the report scheduler for 202602, trace a published report back to
+# its inputs, run the shadow migration of the reports domain for 202602 (V1 serves, V2 runs
+# beside it, every pair reconciled) and print the reconciliation summary.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if [[ "${1:-}" == "-h" || "${1:-}" == "--help" ]]; then
-  echo "Usage: bash scripts/main.sh   (installs dependencies, builds, runs the demo and the reports; state in var/main, outputs in var/output)"
+  echo "Usage: bash scripts/main.sh   (installs dependencies, builds, runs the demo, the reports and their shadow migration for 202602; state in var/main, outputs in var/output)"
   exit 0
 fi
 
@@ -32,3 +33,7 @@ fi
 step "Run every report due for 202602" "$agentsys" --state-dir "$state" run report_scheduler --target-month 202602
 step "Run one report and publish it" "$agentsys" --state-dir "$state" run report_orchestrator --report ops_monthly --target-month 202602
 step "Where the published report came from" "$agentsys" --state-dir "$state" lineage show var/output/reports/202602/ops_monthly.csv
+
+# The migration (docs/migration.md): the user's shadow-run command on the same state.
+step "Shadow migration of the reports domain for 202602" bash scripts/migration/v2_shadow_run.sh --target-month 202602 --state-dir "$state"
+step "Reconciliation summary" "$agentsys" --state-dir "$state" reconcile show --target-month 202602
