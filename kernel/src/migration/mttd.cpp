@@ -28,16 +28,13 @@ std::string append_mttd_sample(const fs::path& state_dir, std::string_view month
   fs::create_directories(dir, ec);
   if (ec) return "cannot create '" + dir.string() + "': " + ec.message();
   auto text = [](const std::string& v) { return v.empty() ? nlohmann::json() : nlohmann::json(v); };
-  const nlohmann::json line{{"impl", s.impl},
-                            {"onset_ts", s.onset_ts},
-                            {"detected_ts", text(s.detected_ts)},
-                            {"module", s.module},
-                            {"step", text(s.step)},
-                            {"error_code", text(s.error_code)},
-                            {"run_id", s.run_id}};
-  return append_file_synced(dir / "mttd.jsonl",
-                            line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) +
-                                "\n");
+  const nlohmann::json line{
+      {"impl", s.impl},     {"onset_ts", s.onset_ts}, {"detected_ts", text(s.detected_ts)},
+      {"module", s.module}, {"step", text(s.step)},   {"error_code", text(s.error_code)},
+      {"run_id", s.run_id}};
+  return append_file_synced(
+      dir / "mttd.jsonl",
+      line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
 }
 
 }  // namespace agentsys::migration
