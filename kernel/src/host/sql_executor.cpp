@@ -98,17 +98,23 @@ void bind_params(sqlite3_stmt* stmt, const json& params) {
 void append_column(std::string& out, sqlite3_stmt* stmt, int i) {
   switch (sqlite3_column_type(stmt, i)) {
     case SQLITE_NULL: out += "null"; break;
-    case SQLITE_INTEGER: out += std::to_string(sqlite3_column_int64(stmt, i)); break;
+    case SQLITE_INTEGER: {
+      const fmt::format_int digits(sqlite3_column_int64(stmt, i));
+      out.append(digits.data(), digits.size());
+      break;
+    }
     case SQLITE_FLOAT: {
       double v = sqlite3_column_double(stmt, i);
       if (!std::isfinite(v)) {
         out += "null";  // JSON has no infinity or NaN
         break;
       }
-      const size_t start = out.size();
-      fmt::format_to(std::back_inserter(out), "{}", v);
+      // Formatted into a local buffer: through a back_inserter, fmt grows `out` char by char.
+      char buf[40];  // the shortest round-trip form of a double takes at most 24
+      const std::string_view text(buf, static_cast<size_t>(fmt::format_to(buf, "{}", v) - buf));
+      out += text;
       // A REAL stays a real: "1" would read back as an integer.
-      if (out.find_first_of(".eE", start) == std::string::npos) out += ".0";
+      if (text.find_first_of(".eE") == std::string_view::npos) out += ".0";
       break;
     }
     default: {

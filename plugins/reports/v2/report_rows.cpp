@@ -2,6 +2,10 @@
 
 #include <simdjson.h>
 
+#include <memory>
+#include <mutex>
+#include <vector>
+
 #include <algorithm>
 #include <cstring>
 #include <stdexcept>
@@ -149,12 +153,48 @@ std::vector<std::string> strings(dom::element e, const char* what) {
   return out;
 }
 
+/// A parser borrowed from a pool for one answer. A parser keeps its buffers (several times the
+/// largest answer it read), so reusing one spares every run allocating and faulting in
+/// megabytes afresh (measured: V2 ops_monthly on 100k rows 174 -> 150 ms, with the host
+/// formatting numbers without a back_inserter); concurrent runs each borrow their own.
+class PooledParser {
+ public:
+  PooledParser() {
+    std::lock_guard lock(mutex());
+    if (!pool().empty()) {
+      parser_ = std::move(pool().back());
+      pool().pop_back();
+    }
+    if (!parser_) parser_ = std::make_unique<dom::parser>();
+  }
+  ~PooledParser() {
+    std::lock_guard lock(mutex());
+    if (pool().size() < kKept) pool().push_back(std::move(parser_));
+  }
+  PooledParser(const PooledParser&) = delete;
+  PooledParser& operator=(const PooledParser&) = delete;
+  dom::parser& operator*() { return *parser_; }
+
+ private:
+  static constexpr size_t kKept = 4;
+  static std::mutex& mutex() {
+    static std::mutex m;
+    return m;
+  }
+  static std::vector<std::unique_ptr<dom::parser>>& pool() {
+    static std::vector<std::unique_ptr<dom::parser>> p;
+    return p;
+  }
+  std::unique_ptr<dom::parser> parser_;
+};
+
 }  // namespace
 
 SqlRows parse_run_sql_answer(std::string query_name, std::string& answer) {
   const size_t size = answer.size();
   answer.reserve(size + simdjson::SIMDJSON_PADDING);
-  dom::parser parser;
+  PooledParser pooled;
+  dom::parser& parser = *pooled;
   dom::object doc =
       check(parser.parse(answer.data(), size, false).get_object(), "the answer is not an object");
 
