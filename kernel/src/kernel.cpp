@@ -7,7 +7,6 @@
 #include <nlohmann/json.hpp>
 
 #include "host/call_frame.hpp"
-#include "plugin/plugin_paths.hpp"
 #include "task/ids.hpp"
 #include "util/time.hpp"
 
@@ -56,18 +55,20 @@ void KernelSink::attach(RunStore* store, TelemetryBus* telemetry) {
 }
 
 Kernel::Kernel(KernelOptions options) : options_(std::move(options)), registry_(sink_) {
-  for (const fs::path& file : find_plugin_files(options_.plugin_dirs)) {
-    LoadResult loaded = PluginLibrary::load(file);
-    if (!loaded) {
-      refusals_.push_back({file, loaded.error});
-      continue;
-    }
-    auto config = options_.plugin_configs.find(loaded.library->descriptor().name);
-    std::string error = registry_.install(
-        loaded.library, ModuleRegistry::Install::add,
-        config == options_.plugin_configs.end() ? std::string("{}") : config->second);
-    if (!error.empty()) refusals_.push_back({file, error});
+  if (!options_.plugins) {
+    options_.plugins.emplace();
+    options_.plugins->load(options_.plugin_dirs);
   }
+  refusals_ = options_.plugins->refusals;
+  for (const auto& library : options_.plugins->libraries) {
+    auto config = options_.plugin_configs.find(library->descriptor().name);
+    std::string error = registry_.install(
+        library, ModuleRegistry::Install::add,
+        config == options_.plugin_configs.end() ? std::string("{}") : config->second);
+    if (!error.empty()) refusals_.push_back({library->path(), error});
+  }
+  commands_ = options_.plugins->commands();
+  options_.plugins->libraries.clear();  // the registry holds what it installed
   // Configured modes first; what an operator set with `module set` wins over them.
   for (const auto& [module, mode] : options_.default_modes) registry_.restore_mode(module, mode);
   std::error_code ec;

@@ -19,6 +19,7 @@
 #include "migration/cutover_watch.hpp"
 #include "migration/red_lines.hpp"
 #include "migration/shadow_reconciliation.hpp"
+#include "plugin/plugin_set.hpp"
 #include "policy/policy_gate.hpp"
 #include "registry/module_registry.hpp"
 #include "runner/runner.hpp"
@@ -30,6 +31,9 @@ namespace agentsys {
 
 struct KernelOptions {
   std::vector<std::filesystem::path> plugin_dirs;  ///< Searched in order.
+  /// Plugins already loaded (to read the configuration folders they declare first); when
+  /// set, plugin_dirs is not searched again.
+  std::optional<PluginSet> plugins;
   std::filesystem::path state_dir = "var";
   /// Commands that only read: nothing is created under the state directory.
   bool read_only = false;
@@ -65,12 +69,6 @@ struct KernelOptions {
   std::map<std::string, migration::CompareRules> compare_rules;
 };
 
-/// A plugin file the kernel would not load, and why.
-struct PluginRefusal {
-  std::filesystem::path file;
-  std::string reason;
-};
-
 /// Where what plugins report goes: logs to spdlog, metrics to telemetry, side effects to the
 /// run's events.
 class KernelSink final : public HostSink {
@@ -104,6 +102,8 @@ class Kernel {
   [[nodiscard]] ModuleRegistry& registry() { return registry_; }
   [[nodiscard]] const ModuleRegistry& registry() const { return registry_; }
   [[nodiscard]] const std::vector<PluginRefusal>& refusals() const { return refusals_; }
+  /// The CLI commands the loaded plugins serve (ABI 1.3).
+  [[nodiscard]] const std::vector<DeclaredCommand>& commands() const { return commands_; }
   [[nodiscard]] const KernelOptions& options() const { return options_; }
 
   /// The state store (module modes), opened and created on first use.
@@ -146,6 +146,7 @@ class Kernel {
   KernelSink sink_;
   ModuleRegistry registry_;
   std::vector<PluginRefusal> refusals_;
+  std::vector<DeclaredCommand> commands_;
   std::unique_ptr<StateStore> state_;
   std::unique_ptr<RunStore> runs_;
   std::unique_ptr<TelemetryBus> telemetry_;

@@ -8,7 +8,7 @@ usage() {
   cat <<'TEXT'
 Usage: bash scripts/migration/v2_cutover.sh --target-month YYYYMM --percent N [options]
 
-For every module of the domain (default: reports): checks the rollback red lines for the month
+For every module of the domain (default: every migratable module): checks the rollback red lines for the month
 (the latest shadow run must have no block difference and reach the consistency threshold; no
 failed security audit; no failing V2 key outputs), takes the required snapshot of the
 configuration, the outputs and the scheduler state (refusing the cutover if it cannot), then
@@ -18,7 +18,7 @@ idempotency key: raising N only moves tasks from V1 to V2.
 Options (those of `agentsys migrate cutover`):
   --target-month YYYYMM   the month whose shadow run is checked, e.g. 202602 (required)
   --percent N             0..100 (required)
-  --domain D | --module M   which modules (default: --domain reports)
+  --domain D | --module M   which modules (default: every module with a domain, a V1 and a V2 plugin)
   --json                  print the result as JSON (no progress)
   --state-dir DIR, --env ENV, --config-dir DIR, --set KEY=VALUE   agentsys's global options
 

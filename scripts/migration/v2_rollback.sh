@@ -8,7 +8,7 @@ usage() {
   cat <<'TEXT'
 Usage: bash scripts/migration/v2_rollback.sh --target-month YYYYMM --reason CODE [options]
 
-Rolls back every module of the domain (default: reports) that V2 serves at least partly: verifies
+Rolls back every module of the domain (default: every migratable module) that V2 serves at least partly: verifies
 and restores the snapshot its cutover took (configuration and outputs, byte for byte), routes it
 to V1, records `rollback` events, writes rollback_report.md (trigger, time, snapshot, affected
 runs, the red lines' evidence, what to do next) under var/rollbacks/ID/ and creates a to-do item
@@ -20,7 +20,7 @@ Options (those of `agentsys migrate rollback`):
                           security_gate_failed, latency_regression, ... ([a-z][a-z0-9_]*),
                           optionally "CODE: details" (required)
   --dry-run               print what would be rolled back and the red lines' evidence only
-  --domain D | --module M   which modules (default: --domain reports)
+  --domain D | --module M   which modules (default: every module with a domain, a V1 and a V2 plugin)
   --json                  print the result as JSON
   --state-dir DIR, --env ENV, --config-dir DIR, --set KEY=VALUE   agentsys's global options
 

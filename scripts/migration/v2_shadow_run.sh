@@ -8,14 +8,15 @@ usage() {
   cat <<'TEXT'
 Usage: bash scripts/migration/v2_shadow_run.sh --target-month YYYYMM [options]
 
-Puts every module of the domain (default: reports) in shadow mode and runs each of its tasks for
+Puts every module of the domain (default: every migratable module) in shadow mode and runs each of its tasks for
 the month: V1 serves them as before, V2 runs beside it sandboxed (its publish and its writes
 outside its run directory are only recorded), and every pair is reconciled under the module's
 comparison rules into var/reconcile/YYYYMM/MODULE/ (diff.json, summary.md).
 
 Options (those of `agentsys migrate shadow`):
   --target-month YYYYMM   the month, e.g. 202602 (required)
-  --domain D              the modules whose module table says domain = "D" (default: reports)
+  --domain D              the modules whose module table says domain = "D" (default: every module
+                          with a domain, a V1 and a V2 plugin)
   --module M              only this module (repeatable)
   --json                  print the result as JSON (no progress)
   --state-dir DIR, --env ENV, --config-dir DIR, --set KEY=VALUE   agentsys's global options

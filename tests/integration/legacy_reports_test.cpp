@@ -10,7 +10,7 @@
 #include <regex>
 
 #include "cli_support.hpp"
-#include "config/report_version.hpp"
+#include "checks/report_checks.hpp"
 #include "config/toml_to_json.hpp"
 #include "store/sqlite.hpp"
 
@@ -117,7 +117,7 @@ std::string rule_version_of(const std::string& report) {
   auto parsed = agentsys::config::parse_toml_file(
       kSource / "config" / "reports" / (report + ".toml"), report);
   REQUIRE(parsed.ok);
-  return agentsys::config::report_rule_version(parsed.document);
+  return agentsys::reports::checks::report_rule_version(parsed.document);
 }
 
 const std::regex kIsoSeconds(R"(^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\+00:00$)");
@@ -406,7 +406,7 @@ TEST_CASE("legacy: V1 and the kernel compute the same rule version, also for awk
   auto parsed = agentsys::config::parse_toml_file(config / "reports" / "ops_monthly.toml", "x");
   REQUIRE(parsed.ok);
   CHECK(contains(parsed.document["title"].get<std::string>(), "🎉"));
-  std::string version = agentsys::config::report_rule_version(parsed.document);
+  std::string version = agentsys::reports::checks::report_rule_version(parsed.document);
   CHECK(json::parse(r.out)["rule_version"] == version);
   CHECK(version != rule_version_of("ops_monthly"));
 }

@@ -11,7 +11,11 @@
 # 4. runs the installed kernel with no --plugin-dir and no $AGENTSYS_PLUGIN_PATH and checks it
 #    finds the installed bundled plugins (demo_v1, demo_v2) in <exe>/../lib/agentsys/plugins;
 # 5. checks $AGENTSYS_PLUGIN_PATH (colon-separated) is honoured;
-# 6. installs the example into the same prefix and checks the kernel then finds it by default.
+# 6. installs the example into the same prefix and checks the kernel then finds it by default;
+# 7. runs the hello domain (sdk/examples/hello: a domain the kernel has never seen, V1 and V2,
+#    with its own config/hello/ folder, schema, preflight check, command and migration tasks):
+#    preflight locates its errors, `agentsys hello list`, `run`, and the shadow run, cutover
+#    and rollback work on it, and no kernel source names it.
 # Exits 0 when everything holds, non-zero with a "FAIL:" line otherwise. Set
 # AGENTSYS_KEEP_TEMP=1 to keep the temporary directory for debugging.
 set -euo pipefail
@@ -192,5 +196,74 @@ env -u AGENTSYS_PLUGIN_PATH "$PREFIX/bin/agentsys" --state-dir "$STATE" run word
 [[ $rc -eq 0 ]] || { cat "$LOG/run_installed.err" >&2; fail "agentsys run word_stats exited $rc"; }
 expect_json "$LOG/run_installed.json" "run word_stats with no --plugin-dir after installing the example" \
   "d['status'] == 'succeeded' and d['output']['words'] == 1"
+
+# --- 7. a domain the kernel has never seen: hello ---------------------------------------------------
+echo "$ME: the hello domain through the seam (its folder, schema, check, command, migration)"
+HCONF="$WORK/hello-config"
+HSTATE="$WORK/hello-state"
+mkdir -p "$HCONF/modules" "$HCONF/hello" "$HCONF/policy"
+cp -r "$PREFIX/etc/agentsys/env" "$PREFIX/etc/agentsys/schema" "$HCONF/"
+cp "$PREFIX/etc/agentsys/policy/base.toml" "$PREFIX/etc/agentsys/policy/dev.toml" "$HCONF/policy/"
+cat >"$HCONF/modules/hello.toml" <<'TOML'
+[modules.hello]
+description = "says hello; a domain added with plugins and configuration only"
+domain = "hello"
+v1_plugin = "hello_v1"
+v2_plugin = "hello_v2"
+mode = "v1"
+config_sections = ["hello"]
+
+[modules.hello.migration]
+cases_from = "hello"
+case_field = "greeting"
+TOML
+printf 'greeting = "Hello"\n' >"$HCONF/hello/en.toml"
+printf 'greeting = "你好"\naudience = "世界"\n' >"$HCONF/hello/zh.toml"
+hello() {
+  local expected=$1 name=$2
+  shift 2
+  local rc=0
+  "$PREFIX/bin/agentsys" --config-dir "$HCONF" --state-dir "$HSTATE" \
+    --plugin-dir "$EXAMPLE_BUILD" --plugin-dir "$default_dir" "$@" \
+    >"$LOG/$name.out" 2>"$LOG/$name.err" || rc=$?
+  if [[ $rc -ne $expected ]]; then
+    cat "$LOG/$name.out" "$LOG/$name.err" >&2
+    fail "agentsys $* exited $rc, expected $expected"
+  fi
+}
+hello 0 h_preflight preflight
+grep -q "plugin folders: hello (2 files)" "$LOG/h_preflight.out" ||
+  { cat "$LOG/h_preflight.out" >&2; fail "preflight does not name the hello folder"; }
+printf 'greeting = "Goodbye"\n' >"$HCONF/hello/bye.toml"
+printf 'greeting = ""\ncolour = "red"\n' >"$HCONF/hello/bad.toml"
+hello 1 h_preflight_bad preflight
+grep -q "hello/bye.toml:1:1: /hello/bye/greeting: hello.greeting: a greeting must not say goodbye" \
+  "$LOG/h_preflight_bad.out" || { cat "$LOG/h_preflight_bad.out" >&2; fail "the plugin's check is not located"; }
+grep -q "hello/bad.toml:.*schema" "$LOG/h_preflight_bad.out" ||
+  { cat "$LOG/h_preflight_bad.out" >&2; fail "the plugin's schema is not applied"; }
+rm "$HCONF/hello/bye.toml" "$HCONF/hello/bad.toml"
+hello 0 h_help --help
+grep -q "hello list .*(plugin hello_v2)" "$LOG/h_help.out" || fail "agentsys --help does not list hello list"
+hello 0 h_list hello list --json
+expect_json "$LOG/h_list.out" "agentsys hello list --json" "d == {'en': 'Hello, world!', 'zh': '你好, 世界!'}"
+hello 2 h_list_bad hello list --bogus
+grep -q "unknown argument" "$LOG/h_list_bad.err" || fail "hello list --bogus: no usage error"
+hello 0 h_run run hello --input '{"greeting":"zh"}' --json
+expect_json "$LOG/h_run.out" "run hello" "d['status'] == 'succeeded' and d['output']['text'] == '你好, 世界!'"
+hello 0 h_shadow migrate shadow --module hello --target-month 202602 --json
+expect_json "$LOG/h_shadow.out" "migrate shadow of hello: both cases compared, pass" \
+  "d['verdict'] == 'pass' and len(d['runs']) == 2"
+hello 0 h_cutover migrate cutover --module hello --target-month 202602 --percent 100 --json
+hello 0 h_modules module list --json
+expect_json "$LOG/h_modules.out" "hello cut over to V2" \
+  "[m for m in d['modules'] if m['module'] == 'hello'][0]['mode'].startswith('cutover')"
+hello 0 h_rollback migrate rollback --module hello --target-month 202602 --reason output_mismatch --json
+hello 0 h_modules_after module list --json
+expect_json "$LOG/h_modules_after.out" "hello rolled back to V1" \
+  "[m for m in d['modules'] if m['module'] == 'hello'][0]['mode'] == 'v1'"
+if grep -rniq 'hello' "$SOURCE_DIR/kernel/src"; then
+  grep -rni 'hello' "$SOURCE_DIR/kernel/src" >&2
+  fail "kernel sources name the hello domain"
+fi
 
 echo "$ME: PASS"

@@ -3,8 +3,15 @@
 // repository's schemas copied in.
 #include <filesystem>
 #include <fstream>
+#include <set>
 #include <string>
+#include <vector>
 
+#include <nlohmann/json.hpp>
+
+#include "checks/reports_config.hpp"
+#include "config/config_loader.hpp"
+#include "task/error_code.hpp"
 #include "test_support.hpp"
 
 namespace agentsys::test {
@@ -34,5 +41,47 @@ class ConfigDir {
  private:
   TempDir dir_;
 };
+
+/// The reports domain's folders (reports/, runbook/) as its plugins declare them (ABI 1.3).
+inline std::vector<config::DomainFolder> reports_domain() {
+  std::vector<config::DomainFolder> out;
+  for (const agentsys::ConfigFolder& f :
+       {reports::checks::reports_folder(), reports::checks::runbook_folder()}) {
+    out.push_back({f.name, f.schema_json, {"report_orchestrator_v2"}});
+  }
+  return out;
+}
+
+/// A request for `env` of `dir` with the reports domain's folders.
+inline config::ConfigRequest reports_request(const std::filesystem::path& dir,
+                                             std::vector<std::string> overrides = {},
+                                             std::string env = "dev") {
+  config::ConfigRequest r;
+  r.env = std::move(env);
+  r.config_dir = dir;
+  r.overrides = std::move(overrides);
+  r.domain_folders = reports_domain();
+  return r;
+}
+
+/// The report plugins' preflight checks (on_validate_config), located as preflight locates
+/// them; the policy questions they ask are left out.
+inline void check_reports_domain(const config::EffectiveConfig& c,
+                                 std::vector<config::Problem>& problems,
+                                 const std::set<std::string>& served = {}) {
+  nlohmann::json codes = nlohmann::json::array();
+  for (const ErrorCodeInfo& code : all_error_codes()) {
+    if (code.code != ErrorCode::none) codes.push_back(code.name);
+  }
+  nlohmann::json request = {{"env", c.env()},
+                            {"config", c.values()},
+                            {"modules_served", served},
+                            {"error_codes", codes}};
+  nlohmann::json answer = nlohmann::json::parse(reports::checks::validate(request.dump()));
+  for (const nlohmann::json& p : answer["problems"]) {
+    problems.push_back(c.problem_at(p["path"].get<std::string>(), p["rule"].get<std::string>(),
+                                    p["message"].get<std::string>()));
+  }
+}
 
 }  // namespace agentsys::test

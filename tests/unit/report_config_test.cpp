@@ -5,8 +5,7 @@
 
 #include "config/config_loader.hpp"
 #include "config/config_paths.hpp"
-#include "config/report_checks.hpp"
-#include "config/report_version.hpp"
+#include "checks/report_checks.hpp"
 #include "config_test_support.hpp"
 #include "policy_test_support.hpp"
 #include "util/sha256.hpp"
@@ -23,7 +22,7 @@ const std::vector<std::string> kShipped = {"ops_monthly", "skill_usage", "tenant
 
 EffectiveConfig load_dir(const fs::path& dir, std::vector<Problem>& problems,
                          std::vector<std::string> overrides = {}) {
-  return load_config({"dev", dir, std::move(overrides), std::nullopt}, problems);
+  return load_config(agentsys::test::reports_request(dir, std::move(overrides)), problems);
 }
 
 std::string rules_of(const std::vector<Problem>& problems) {
@@ -54,7 +53,7 @@ metrics = [{ name = "runs", op = "count" }]
 TEST_CASE("reports: the shipped definitions load under /reports/NAME without problems") {
   std::vector<Problem> problems;
   EffectiveConfig c = load_dir(kRepoConfigDir, problems);
-  check_reports(c, problems);
+  agentsys::test::check_reports_domain(c, problems);
   CHECK_MESSAGE(problems.empty(), rules_of(problems));
   for (const std::string& name : kShipped) {
     CAPTURE(name);
@@ -66,15 +65,15 @@ TEST_CASE("reports: the shipped definitions load under /reports/NAME without pro
     CHECK(c.source_of("/reports/" + name + "/name").rfind(file + ":", 0) == 0);
     CHECK(c.source_of("/reports/" + name + "/transform/group_by") !=
           c.source_of("/reports/" + name + "/name"));
-    CHECK(report_rule_version(report).size() == 16);
+    CHECK(agentsys::reports::checks::report_rule_version(report).size() == 16);
   }
   CHECK(c.value("/reports/tenant_cost/queries").size() == 2);
 }
 
 TEST_CASE("reports: the rule version is the SHA-256 of the sorted, compact JSON") {
   json d = json::parse(R"({"b": [1, "x\ny"], "a": {"d": true, "c": "é"}})");
-  CHECK(report_canonical_json(d) == "{\"a\":{\"c\":\"é\",\"d\":true},\"b\":[1,\"x\\ny\"]}");
-  CHECK(report_rule_version(d) == agentsys::sha256_hex(report_canonical_json(d)).substr(0, 16));
+  CHECK(d.dump() == "{\"a\":{\"c\":\"é\",\"d\":true},\"b\":[1,\"x\\ny\"]}");
+  CHECK(agentsys::reports::checks::report_rule_version(d) == agentsys::sha256_hex(d.dump()).substr(0, 16));
 }
 
 TEST_CASE("reports: schema and cross-field checks name the file, line and rule") {
@@ -83,7 +82,7 @@ TEST_CASE("reports: schema and cross-field checks name the file, line and rule")
   dir.write("reports/r.toml", kValidReport);
   std::vector<Problem> problems;
   EffectiveConfig ok = load_dir(dir.path(), problems);
-  check_reports(ok, problems);
+  agentsys::test::check_reports_domain(ok, problems);
   CHECK_MESSAGE(problems.empty(), rules_of(problems));
 
   // Wrong name, blank SQL, unused/missing placeholders, bad metric references and fields.
@@ -115,7 +114,7 @@ metrics = [
   problems.clear();
   EffectiveConfig c = load_dir(dir.path(), problems);
   REQUIRE_MESSAGE(problems.empty(), rules_of(problems));  // the schema is fine with it
-  check_reports(c, problems);
+  agentsys::test::check_reports_domain(c, problems);
   std::string text = rules_of(problems);
   CHECK(text.find("report.name /reports/wrong/name") != std::string::npos);
   CHECK(text.find("report.query_sql /reports/wrong/queries/0/sql") != std::string::npos);

@@ -6,7 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "config/report_version.hpp"
+#include "checks/report_checks.hpp"
 #include "config/toml_to_json.hpp"
 #include "report_definition.hpp"
 #include "report_month.hpp"
@@ -57,7 +57,7 @@ TEST_CASE("report definition: rule version equals the kernel's, problems are nam
   for (const char* name : {"ops_monthly", "skill_usage", "tenant_cost"}) {
     json doc = shipped(name);
     rp::Definition d = rp::parse_definition(name, doc);
-    CHECK(d.rule_version == agentsys::config::report_rule_version(doc));
+    CHECK(d.rule_version == agentsys::reports::checks::report_rule_version(doc));
     CHECK(d.rule_version.size() == 16);
   }
   json doc = shipped("ops_monthly");

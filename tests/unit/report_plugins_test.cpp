@@ -7,7 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
-#include "config/report_version.hpp"
+#include "checks/report_checks.hpp"
 #include "report_test_support.hpp"
 
 namespace fs = std::filesystem;
@@ -102,7 +102,7 @@ TEST_CASE("report_orchestrator_v2: ops_monthly end to end, with publish and line
   CHECK(rendered["rows"][0] == json::parse(R"(["mcp_connector", 5, 0.6, 300, 500, 2.0])"));
 
   const json definition = shipped_reports()["ops_monthly"];
-  const std::string version = config::report_rule_version(definition);
+  const std::string version = agentsys::reports::checks::report_rule_version(definition);
   CHECK(out["report"] == "ops_monthly");
   CHECK(out["target_month"] == "202602");
   CHECK(out["rule_version"] == version);

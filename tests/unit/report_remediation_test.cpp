@@ -11,7 +11,7 @@
 
 #include "config/config_loader.hpp"
 #include "config/config_paths.hpp"
-#include "config/runbook_checks.hpp"
+#include "checks/runbook_checks.hpp"
 #include "config_test_support.hpp"
 #include "report_job.hpp"
 #include "report_test_support.hpp"
@@ -434,11 +434,11 @@ max_attempts = 2
 steps = [{ action = "retry_with_backoff", backoff_s = 60 }]
 )");
   std::vector<config::Problem> problems;
-  config::EffectiveConfig ok = config::load_config({"dev", dir.path(), {}, std::nullopt}, problems);
-  config::check_runbooks(ok, {}, problems);
+  config::EffectiveConfig ok = config::load_config(reports_request(dir.path()), problems);
+  check_reports_domain(ok, problems, {});
   REQUIRE(problems.empty());
   CHECK(ok.value("/runbook/reports/entries/timeout/max_attempts") == 2);
-  CHECK(config::runbook_summary(ok)["reports"] ==
+  CHECK(reports::checks::runbook_summary(ok.value("/runbook"))["reports"] ==
         json{{"module", "report_orchestrator"}, {"entries", {"timeout"}}});
 
   // An unknown error code, a module nobody serves, backoff_s in the wrong step.
@@ -459,9 +459,9 @@ max_attempts = 2
 steps = [{ action = "retry_with_backoff" }]
 )");
   problems.clear();
-  config::EffectiveConfig c = config::load_config({"dev", dir.path(), {}, std::nullopt}, problems);
+  config::EffectiveConfig c = config::load_config(reports_request(dir.path()), problems);
   REQUIRE(problems.empty());  // the schema is fine with it
-  config::check_runbooks(c, {"report_orchestrator"}, problems);
+  check_reports_domain(c, problems, {"report_orchestrator"});
   REQUIRE(problems.size() == 4);
   const std::string file = config::display_path(dir.path() / "runbook/other.toml");
   std::map<std::string, config::Problem> by_path;
@@ -488,7 +488,7 @@ max_attempts = 2
 steps = [{ action = "reboot" }]
 )");
   problems.clear();
-  config::load_config({"dev", dir.path(), {}, std::nullopt}, problems);
+  config::load_config(reports_request(dir.path()), problems);
   REQUIRE(problems.size() == 2);
   std::set<std::string> rules;
   for (const config::Problem& p : problems) {

@@ -78,6 +78,7 @@ struct Fixture {
     s.state_dir = state;
     s.config_dir = config;
     s.output_dir = output;
+    s.scheduler_modules = {"report_scheduler", "report_orchestrator"};
     return s;
   }
 };

@@ -34,7 +34,7 @@ struct CommandSpec {
   int (*handler)(CommandContext&);
 };
 
-constexpr std::array<CommandSpec, 36> kCommands = {{
+constexpr std::array<CommandSpec, 35> kCommands = {{
     {"plugins", "list", "agentsys plugins list [--json]",
      "List the plugins loaded from the plugin directories, and the files refused with why.",
      &plugins_list},
@@ -117,11 +117,6 @@ constexpr std::array<CommandSpec, 36> kCommands = {{
      &policy_check},
     {"policy", "log", "agentsys policy log [--run RUN_ID] [--json]",
      "List the policy decision log (every decision, oldest first).", &policy_log},
-    {"sample", "generate",
-     "agentsys sample generate --db PATH [--end-month YYYYMM] [--months N] "
-     "[--rows-per-month N] [--seed N] [--force] [--json]",
-     "Generate the deterministic sample operations database the reports read (SQLite).",
-     &sample_generate},
     {"snapshot", "create", "agentsys snapshot create [--reason TEXT] [--json]",
      "Copy the configuration, the outputs and the scheduler state into a checksummed snapshot.",
      &snapshot_create},
@@ -158,6 +153,36 @@ constexpr std::array<CommandSpec, 36> kCommands = {{
      &reconcile_show},
 }};
 
+/// A command of the table the dispatcher reads: a kernel command (handler) or one a plugin
+/// serves through the seam (plugin).
+struct Entry {
+  std::string noun;
+  std::string verb;
+  std::string usage;
+  std::string summary;
+  int (*handler)(CommandContext&) = nullptr;
+  std::string plugin;
+};
+
+/// The kernel's commands, then those of the plugins in the search path (a plugin cannot take
+/// a kernel command's noun: the kernel's wins and the plugin's is left out).
+std::vector<Entry> command_table(const GlobalOptions& global, bool with_plugins) {
+  std::vector<Entry> table;
+  for (const CommandSpec& c : kCommands) {
+    table.push_back({std::string(c.noun), std::string(c.verb), std::string(c.usage),
+                     std::string(c.summary), c.handler, {}});
+  }
+  if (!with_plugins) return table;
+  for (const DeclaredCommand& d : plugin_commands(global)) {
+    bool kernel_noun = std::any_of(kCommands.begin(), kCommands.end(),
+                                   [&](const CommandSpec& c) { return c.noun == d.command.noun; });
+    if (kernel_noun) continue;
+    table.push_back(
+        {d.command.noun, d.command.verb, d.command.usage, d.command.summary, nullptr, d.plugin});
+  }
+  return table;
+}
+
 po::options_description global_options(GlobalOptions& g) {
   po::options_description desc("Global options");
   desc.add_options()  //
@@ -180,13 +205,17 @@ po::options_description global_options(GlobalOptions& g) {
   return desc;
 }
 
-void print_main_help(std::ostream& out, const po::options_description& globals) {
+void print_main_help(std::ostream& out, const po::options_description& globals,
+                     const std::vector<Entry>& table) {
   out << "agentsys - AgentSystem V2 plugin microkernel\n\n"
          "Usage: agentsys [GLOBAL OPTIONS] NOUN [VERB] [OPTIONS]\n\nCommands:\n";
-  for (const CommandSpec& c : kCommands) {
-    std::string_view usage = c.usage.substr(9);
+  for (const Entry& c : table) {
+    std::string_view usage = c.usage;
+    if (usage.rfind("agentsys ", 0) == 0) usage.remove_prefix(9);
     if (usage.size() > 56) usage = usage.substr(0, usage.find(" [", 0));
-    fmt::print(out, "  {:<56} {}\n", usage, c.summary.substr(0, c.summary.find('.')));
+    std::string_view summary = c.summary;
+    fmt::print(out, "  {:<56} {}{}\n", usage, summary.substr(0, summary.find('.')),
+               c.plugin.empty() ? "" : fmt::format(" (plugin {})", c.plugin));
   }
   out << "\n" << globals << "\n";
   out << "Exit codes: 0 ok, 1 runtime error (the command ran and failed), 2 usage error (bad "
@@ -196,9 +225,9 @@ void print_main_help(std::ostream& out, const po::options_description& globals) 
          "AGENTSYS_CONFIG_DIR.\n";
 }
 
-void print_noun_help(std::ostream& out, std::string_view noun) {
+void print_noun_help(std::ostream& out, std::string_view noun, const std::vector<Entry>& table) {
   fmt::print(out, "Usage: agentsys {} VERB [OPTIONS]\n\nVerbs:\n", noun);
-  for (const CommandSpec& c : kCommands) {
+  for (const Entry& c : table) {
     if (c.noun == noun) fmt::print(out, "  {:<10} {}\n", c.verb, c.summary);
   }
   fmt::print(out, "\nSee 'agentsys {} VERB --help'.\n", noun);
@@ -241,7 +270,7 @@ int dispatch(int argc, const char* const* argv, std::ostream& out, std::ostream&
                               [](const std::string& t) { return !t.empty() && t[0] != '-'; });
   if (noun_at == rest.end()) {
     if (global.help || rest.empty()) {
-      print_main_help(global.help ? out : err, globals);
+      print_main_help(global.help ? out : err, globals, command_table(global, true));
       return global.help ? kExitOk : kExitUsageError;
     }
     throw UsageError(fmt::format("expected a command before '{}' (see agentsys --help)", rest[0]));
@@ -249,9 +278,13 @@ int dispatch(int argc, const char* const* argv, std::ostream& out, std::ostream&
   std::string noun = *noun_at;
   rest.erase(noun_at);
 
+  // Plugins are loaded for their commands only when the noun is not the kernel's.
+  const bool kernel_noun = std::any_of(kCommands.begin(), kCommands.end(),
+                                       [&](const CommandSpec& c) { return c.noun == noun; });
+  const std::vector<Entry> table = command_table(global, !kernel_noun);
   bool has_verbs = false;
   bool known_noun = false;
-  for (const CommandSpec& c : kCommands) {
+  for (const Entry& c : table) {
     if (c.noun == noun) {
       known_noun = true;
       has_verbs = has_verbs || !c.verb.empty();
@@ -259,7 +292,7 @@ int dispatch(int argc, const char* const* argv, std::ostream& out, std::ostream&
   }
   if (!known_noun) {
     std::vector<std::string_view> nouns;
-    for (const CommandSpec& c : kCommands) {
+    for (const Entry& c : table) {
       if (std::find(nouns.begin(), nouns.end(), c.noun) == nouns.end()) nouns.push_back(c.noun);
     }
     throw UsageError(fmt::format("unknown command '{}': expected one of {} (see agentsys --help)",
@@ -268,37 +301,38 @@ int dispatch(int argc, const char* const* argv, std::ostream& out, std::ostream&
   std::string verb;
   // A noun that is also a command on its own (`gate --target-month M`, `gate record ...`)
   // takes a verb only when the first word is one of its verbs: other words are option values.
-  const bool noun_command = std::any_of(kCommands.begin(), kCommands.end(), [&](const auto& c) {
+  const bool noun_command = std::any_of(table.begin(), table.end(), [&](const auto& c) {
     return c.noun == noun && c.verb.empty();
   });
   if (has_verbs) {
     auto verb_at = std::find_if(rest.begin(), rest.end(),
                                 [](const std::string& t) { return !t.empty() && t[0] != '-'; });
     if (noun_command && (verb_at == rest.end() ||
-                         std::none_of(kCommands.begin(), kCommands.end(), [&](const auto& c) {
+                         std::none_of(table.begin(), table.end(), [&](const auto& c) {
                            return c.noun == noun && c.verb == *verb_at;
                          }))) {
       // The noun's own command: verb stays empty.
     } else if (verb_at == rest.end()) {
       if (global.help) {
-        print_noun_help(out, noun);
+        print_noun_help(out, noun, table);
         return kExitOk;
       }
-      print_noun_help(err, noun);
+      print_noun_help(err, noun, table);
       return kExitUsageError;
     } else {
       verb = *verb_at;
       rest.erase(verb_at);
     }
   }
-  for (const CommandSpec& c : kCommands) {
+  for (const Entry& c : table) {
     if (c.noun == noun && c.verb == verb) {
-      CommandContext ctx{global, std::string(c.usage), std::string(c.summary), rest, out, err};
+      CommandContext ctx{global, c.usage, c.summary, rest, out, err};
+      if (c.handler == nullptr) return run_plugin_command(ctx, c.plugin, c.noun, c.verb);
       return c.handler(ctx);
     }
   }
   std::string verbs;
-  for (const CommandSpec& c : kCommands) {
+  for (const Entry& c : table) {
     if (c.noun == noun) verbs += (verbs.empty() ? "" : ", ") + std::string(c.verb);
   }
   throw UsageError(fmt::format("unknown verb '{} {}': expected one of {}", noun, verb, verbs));
@@ -324,12 +358,18 @@ std::optional<po::variables_map> CommandContext::parse(
   return vm;
 }
 
-std::unique_ptr<Kernel> CommandContext::make_kernel(bool read_only, bool configured) {
+std::unique_ptr<Kernel> CommandContext::make_kernel(bool read_only, bool configured,
+                                                    bool recover) {
   KernelOptions options;
   options.read_only = read_only;
   options.plugin_dirs = plugin_search_path(global.plugin_dirs, std::getenv("AGENTSYS_PLUGIN_PATH"));
   options.state_dir = global.state_dir;
-  if (configured) config::apply_config(load_effective_config(global, err), options);
+  options.recover_on_start = recover;
+  if (configured) {
+    PluginSet plugins;
+    config::apply_config(load_effective_config(global, err, &plugins), options);
+    options.plugins = std::move(plugins);
+  }
   auto kernel = std::make_unique<Kernel>(std::move(options));
   for (const PluginRefusal& r : kernel->refusals()) {
     fmt::print(err, "agentsys: warning: refused plugin {}: {}\n", r.file.string(), r.reason);

@@ -57,7 +57,9 @@ struct CommandContext {
   /// loads the effective configuration (--env, --config-dir, --set) and applies it: runner
   /// settings, module defaults, databases and the policy that lets plugins have side effects.
   /// Throws like load_effective_config when the configuration has problems.
-  std::unique_ptr<Kernel> make_kernel(bool read_only, bool configured = false);
+  /// `recover`: resume runs a stopped kernel left in flight when the runner starts.
+  std::unique_ptr<Kernel> make_kernel(bool read_only, bool configured = false,
+                                      bool recover = true);
 };
 
 /// Returns `code`, or ends the process at once with it when a plugin is still stuck in an
@@ -68,9 +70,21 @@ int finish(CommandContext& ctx, Kernel& kernel, int code);
 /// Throws UsageError when no configuration directory is found.
 config::ConfigRequest config_request(const GlobalOptions& global);
 
-/// Loads it. Throws UsageError (unknown environment, bad --set) or, after printing every
-/// problem on `err`, RuntimeError.
-config::EffectiveConfig load_effective_config(const GlobalOptions& global, std::ostream& err);
+/// Loads it, with the configuration folders the plugins of the search path (and of its
+/// [plugins] dirs) declare; the plugins loaded for that go to `plugins` when given. Throws
+/// UsageError (unknown environment, bad --set) or, after printing every problem on `err`,
+/// RuntimeError.
+config::EffectiveConfig load_effective_config(const GlobalOptions& global, std::ostream& err,
+                                              PluginSet* plugins = nullptr);
+
+/// The folders `plugins` declare, as the configuration loader takes them.
+std::vector<config::DomainFolder> domain_folders(const PluginSet& plugins);
+
+/// Loads `request` with the folders of `plugins`, loading the plugins of the configuration's
+/// [plugins] dirs into `plugins` too (and reloading when they declare more folders). With
+/// `problems`, problems are collected there instead of thrown (preflight).
+config::EffectiveConfig load_with_plugins(config::ConfigRequest request, PluginSet& plugins,
+                                          std::vector<config::Problem>* problems);
 
 /// Parses a --status value; throws UsageError listing the valid ones.
 TaskStatus parse_status_option(const std::string& text);
@@ -81,6 +95,13 @@ std::string read_json_argument(std::string_view option, const std::string& value
 
 /// The run store when the state directory has one; null when nothing was ever recorded.
 RunStore* existing_store(Kernel& kernel);
+
+/// The commands the plugins of the search path serve (ABI 1.3), loading them for it.
+std::vector<DeclaredCommand> plugin_commands(const GlobalOptions& global);
+/// Runs `agentsys NOUN VERB ARGS...` on the plugin that serves it (its on_command), with the
+/// configuration when there is one.
+int run_plugin_command(CommandContext& ctx, const std::string& plugin, const std::string& noun,
+                       const std::string& verb);
 
 int plugins_list(CommandContext& ctx);
 int plugins_inspect(CommandContext& ctx);
@@ -100,7 +121,6 @@ int lineage_export(CommandContext& ctx);
 int policy_log(CommandContext& ctx);
 int config_show(CommandContext& ctx);
 int preflight(CommandContext& ctx);
-int sample_generate(CommandContext& ctx);
 int migrate_shadow(CommandContext& ctx);
 int migrate_cutover(CommandContext& ctx);
 int migrate_rollback(CommandContext& ctx);

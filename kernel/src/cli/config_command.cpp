@@ -11,10 +11,13 @@
 #include "cli/command.hpp"
 #include "cli/table.hpp"
 #include "config/config_paths.hpp"
+#include "config/kernel_settings.hpp"
+#include "plugin/plugin_paths.hpp"
 #include "config/problem.hpp"
 
 namespace agentsys::cli {
 namespace po = boost::program_options;
+namespace fs = std::filesystem;
 using json = nlohmann::json;
 
 namespace {
@@ -61,9 +64,45 @@ config::ConfigRequest config_request(const GlobalOptions& global) {
   return request;
 }
 
-config::EffectiveConfig load_effective_config(const GlobalOptions& global, std::ostream& err) {
+std::vector<config::DomainFolder> domain_folders(const PluginSet& plugins) {
+  std::vector<config::DomainFolder> out;
+  for (const DeclaredFolder& d : plugins.config_folders()) {
+    out.push_back({d.folder.name, d.folder.schema_json, d.declared_by});
+  }
+  return out;
+}
+
+config::EffectiveConfig load_with_plugins(config::ConfigRequest request, PluginSet& plugins,
+                                          std::vector<config::Problem>* problems) {
+  auto load = [&] {
+    request.domain_folders = domain_folders(plugins);
+    return problems != nullptr ? config::load_config(request, *problems)
+                               : config::load_config(request);
+  };
+  std::vector<config::Problem> first_problems;
+  if (problems != nullptr) first_problems = *problems;
+  config::EffectiveConfig config = load();
+  // [plugins] dirs may hold plugins that declare folders of their own: read those too.
+  std::vector<fs::path> extra;
+  const nlohmann::json dirs = config.value("/plugins/dirs");  // outlives the loop
+  for (const auto& dir : dirs) {
+    if (dir.is_string()) extra.push_back(config::absolute_path(dir));
+  }
+  const size_t known = request.domain_folders.size();
+  plugins.load(extra);
+  if (plugins.config_folders().size() == known) return config;
+  if (problems != nullptr) *problems = std::move(first_problems);
+  return load();
+}
+
+config::EffectiveConfig load_effective_config(const GlobalOptions& global, std::ostream& err,
+                                              PluginSet* plugins_out) {
   try {
-    return config::load_config(config_request(global));
+    PluginSet plugins;
+    plugins.load(plugin_search_path(global.plugin_dirs, std::getenv("AGENTSYS_PLUGIN_PATH")));
+    config::EffectiveConfig config = load_with_plugins(config_request(global), plugins, nullptr);
+    if (plugins_out != nullptr) *plugins_out = std::move(plugins);
+    return config;
   } catch (const config::ConfigError& e) {
     if (e.kind() == config::ConfigError::Kind::usage) throw UsageError(e.what());
     for (const config::Problem& p : e.problems()) {

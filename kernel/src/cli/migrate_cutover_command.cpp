@@ -84,6 +84,7 @@ int migrate_cutover(CommandContext& ctx) {
   migration::SnapshotSources sources;
   sources.state_dir = kernel->options().host.state_dir;
   sources.config_dir = config.config_dir();
+  sources.scheduler_modules = migration::migratable_modules(config.values());
   sources.output_dir = kernel->options().host.output_dir;
   migration::SnapshotInfo snap;
   try {

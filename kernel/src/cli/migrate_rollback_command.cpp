@@ -162,12 +162,12 @@ int migrate_redlines(CommandContext& ctx) {
   std::vector<std::string> modules = select_modules("migrate redlines", config, args);
   std::unique_ptr<Kernel> kernel = ctx.make_kernel(false, true);
 
-  json reports = json::array();
+  json red_line_reports = json::array();
   json rollbacks = json::array();
   for (const std::string& m : modules) {
     migration::RedLineReport r =
         migration::evaluate_red_lines(*kernel, m, args.target_month, kernel->options().red_lines);
-    reports.push_back(red_lines_json(r));
+    red_line_reports.push_back(red_lines_json(r));
     if (!args.json) print_red_lines(ctx.out, r);
     if (!r.triggered()) continue;
     std::string reason;
@@ -190,7 +190,7 @@ int migrate_redlines(CommandContext& ctx) {
     if (!args.json) print_rollback(ctx.out, result);
   }
   if (args.json) {
-    ctx.out << json{{"dry_run", dry_run}, {"modules", reports}, {"rollbacks", rollbacks}}.dump(2)
+    ctx.out << json{{"dry_run", dry_run}, {"modules", red_line_reports}, {"rollbacks", rollbacks}}.dump(2)
             << "\n";
   }
   return finish(ctx, *kernel, 0);

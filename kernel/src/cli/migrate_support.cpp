@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <map>
+#include <set>
 #include <ostream>
 
 #include "cli/table.hpp"
@@ -19,8 +20,9 @@ using json = nlohmann::json;
 void add_migrate_options(po::options_description& desc, MigrateArgs& args) {
   desc.add_options()("target-month", po::value<std::string>(&args.target_month),
                      "the month to migrate, YYYYMM (e.g. 202602)")(
-      "domain", po::value<std::string>(&args.domain)->default_value("reports"),
-      "act on the modules of this domain (`domain` in their module table)")(
+      "domain", po::value<std::string>(&args.domain),
+      "act on the modules of this domain (`domain` in their module table); default: every "
+      "module with a domain, a V1 and a V2 plugin")(
       "module", po::value<std::vector<std::string>>(&args.modules),
       "act on this module only (repeatable; instead of --domain)")(
       "json", po::bool_switch(&args.json), "print JSON (and no progress)");
@@ -50,12 +52,27 @@ std::vector<std::string> select_modules(std::string_view command,
     }
     return args.modules;
   }
+  if (args.domain.empty()) {
+    std::vector<std::string> modules = migration::migratable_modules(values);
+    if (modules.empty()) {
+      throw UsageError(fmt::format(
+          "{}: no module in config/modules/ has a domain, a v1_plugin and a v2_plugin: name one "
+          "with --module NAME",
+          command));
+    }
+    return modules;
+  }
   std::vector<std::string> modules = migration::domain_modules(values, args.domain);
   if (modules.empty()) {
+    std::set<std::string> domains;
+    const json all = values.value("modules", json::object());  // outlives the loop
+    for (const auto& [name, m] : all.items()) {
+      if (m.is_object() && m.value("domain", json()).is_string()) domains.insert(m["domain"]);
+    }
     throw UsageError(fmt::format(
-        "{}: no module has domain = \"{}\" in config/modules/ (try --domain reports, or "
-        "--module NAME)",
-        command, args.domain));
+        "{}: no module has domain = \"{}\" in config/modules/ (configured domains: {}; or name "
+        "a module with --module NAME)",
+        command, args.domain, domains.empty() ? "none" : fmt::to_string(fmt::join(domains, ", "))));
   }
   return modules;
 }

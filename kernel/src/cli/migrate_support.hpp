@@ -14,7 +14,7 @@ namespace agentsys::cli {
 
 struct MigrateArgs {
   std::string target_month;
-  std::string domain = "reports";
+  std::string domain;                ///< --domain; empty: every migratable module
   std::vector<std::string> modules;  ///< --module, repeatable; empty: the domain's
   bool json = false;
 };

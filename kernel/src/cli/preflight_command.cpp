@@ -15,6 +15,20 @@ namespace agentsys::cli {
 namespace po = boost::program_options;
 using json = nlohmann::json;
 
+namespace {
+
+/// "; plugin folders: reports (3 files), runbook (1 file)" or "".
+std::string folders_line(const json& folders) {
+  std::vector<std::string> parts;
+  for (const auto& [name, f] : folders.items()) {
+    size_t n = f.value("files", size_t{0});
+    parts.push_back(fmt::format("{} ({} file{})", name, n, n == 1 ? "" : "s"));
+  }
+  return parts.empty() ? "" : fmt::format("; plugin folders: {}", fmt::join(parts, ", "));
+}
+
+}  // namespace
+
 int preflight(CommandContext& ctx) {
   bool as_json = false;
   po::options_description desc("Options");
@@ -25,6 +39,18 @@ int preflight(CommandContext& ctx) {
   request.config = config_request(ctx.global);
   request.plugin_dirs =
       plugin_search_path(ctx.global.plugin_dirs, std::getenv("AGENTSYS_PLUGIN_PATH"));
+  {
+    // The folders the plugins declare (also those of [plugins] dirs) before anything is read.
+    PluginSet plugins;
+    plugins.load(request.plugin_dirs);
+    std::vector<config::Problem> ignored;  // reported by run_preflight's own load
+    try {
+      static_cast<void>(load_with_plugins(request.config, plugins, &ignored));
+    } catch (const config::ConfigError& e) {
+      throw UsageError(e.what());
+    }
+    request.config.domain_folders = domain_folders(plugins);
+  }
   config::PreflightReport report;
   try {
     report = config::run_preflight(request);
@@ -42,12 +68,10 @@ int preflight(CommandContext& ctx) {
   if (report.ok()) {
     fmt::print(ctx.out,
                "preflight ok: environment {}: {} configuration files, {} schemas, {} plugins "
-               "loaded, {} modules, {} routes, {} reports, {} runbooks, {} policy layers, {} "
-               "directories writable\n",
+               "loaded, {} modules, {} routes, {} policy layers, {} directories writable{}\n",
                c["env"].get<std::string>(), c["files"].get<int>(), c["schemas"].size(),
                c["plugins"].get<int>(), c["modules"].size(), c["routes"].get<int>(),
-               c["reports"].size(), c["runbooks"].size(), c["policy_layers"].get<int>(),
-               c["directories"].size());
+               c["policy_layers"].get<int>(), c["directories"].size(), folders_line(c["folders"]));
     return kExitOk;
   }
   for (const config::Problem& p : report.problems) {

@@ -144,15 +144,15 @@ int reconcile_show(CommandContext& ctx) {
     }
     modules = {module};
   }
-  json reports = json::array();
-  for (const std::string& m : modules) reports.push_back(module_report(month_dir / m, m));
+  json per_module = json::array();
+  for (const std::string& m : modules) per_module.push_back(module_report(month_dir / m, m));
   if (as_json) {
-    json doc{{"target_month", month}, {"dir", month_dir.string()}, {"modules", reports}};
+    json doc{{"target_month", month}, {"dir", month_dir.string()}, {"modules", per_module}};
     ctx.out << doc.dump(2, ' ', false, json::error_handler_t::replace) << "\n";
     return kExitOk;
   }
   fmt::print(ctx.out, "reconciliation {} ({})\n", month, month_dir.string());
-  for (const json& r : reports) {
+  for (const json& r : per_module) {
     ctx.out << "\n";
     print_module(ctx.out, r);
   }

@@ -7,6 +7,7 @@
 
 #include "cli/cli.hpp"
 #include "cli/command.hpp"
+#include "migration/migration_cases.hpp"
 #include "cli/table.hpp"
 #include "config/kernel_settings.hpp"
 #include "migration/snapshot.hpp"
@@ -91,6 +92,7 @@ int snapshot_create(CommandContext& ctx) {
   migration::SnapshotSources sources;
   sources.state_dir = options.state_dir;
   sources.config_dir = config.config_dir();
+  sources.scheduler_modules = migration::migratable_modules(config.values());
   sources.output_dir =
       options.host.output_dir.empty() ? options.state_dir / "output" : options.host.output_dir;
   migration::SnapshotStore store(sources.state_dir);

@@ -24,8 +24,6 @@ const nlohmann::json& default_config() {
       {"plugins", {{"dirs", nlohmann::json::array()}}},
       {"modules", nlohmann::json::object()},
       {"routes", nlohmann::json::array()},
-      {"reports", nlohmann::json::object()},
-      {"runbook", nlohmann::json::object()},
   };
   return defaults;
 }

@@ -4,9 +4,13 @@
 
 namespace agentsys::config {
 
+std::string top_folder(const std::filesystem::path& relative_file) {
+  return relative_file.empty() ? std::string() : relative_file.begin()->string();
+}
+
 const ConfigFolder* folder_of(const std::filesystem::path& relative_file) {
   if (relative_file.empty()) return nullptr;
-  std::string first = relative_file.begin()->string();
+  std::string first = top_folder(relative_file);
   for (const ConfigFolder& f : kConfigFolders) {
     if (f.folder == first) return &f;
   }

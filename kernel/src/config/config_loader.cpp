@@ -18,6 +18,51 @@ namespace agentsys::config {
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 
+/// The schema a file's folder holds it to: a kernel folder's, or a plugin folder's (named
+/// after the folder); "" when there is none to check.
+std::string schema_of(const fs::path& relative, const SchemaSet& schemas,
+                      const std::vector<DomainFolder>& folders) {
+  if (const ConfigFolder* folder = folder_of(relative)) {
+    return schemas.contains(folder->schema) ? std::string(folder->schema) : std::string();
+  }
+  std::string top = top_folder(relative);
+  bool declared = std::any_of(folders.begin(), folders.end(),
+                              [&](const DomainFolder& f) { return f.name == top; });
+  return declared && schemas.contains(top) ? top : std::string();
+}
+
+namespace {
+
+/// The plugins' folders by name, each once.
+std::vector<DomainFolder> sorted_folders(std::vector<DomainFolder> folders) {
+  std::sort(folders.begin(), folders.end(),
+            [](const DomainFolder& a, const DomainFolder& b) { return a.name < b.name; });
+  folders.erase(std::unique(folders.begin(), folders.end(),
+                            [](const DomainFolder& a, const DomainFolder& b) {
+                              return a.name == b.name;
+                            }),
+                folders.end());
+  return folders;
+}
+
+}  // namespace
+
+void add_folder_schemas(const std::vector<DomainFolder>& folders, SchemaSet& schemas,
+                        std::vector<Problem>& problems) {
+  for (const DomainFolder& f : folders) {
+    if (f.schema_json.empty()) continue;
+    std::string plugin = f.declared_by.empty() ? std::string("?") : f.declared_by.front();
+    json schema = json::parse(f.schema_json, nullptr, false);
+    std::string why = schema.is_discarded() ? std::string("it is not valid JSON")
+                                            : schemas.add(f.name, std::move(schema));
+    if (!why.empty()) {
+      problems.push_back({"", 0, 0, "/" + f.name, "schema.plugin",
+                          fmt::format("the schema plugin '{}' gives for {}/ is unusable: {}",
+                                      plugin, f.name, why)});
+    }
+  }
+}
+
 namespace {
 
 std::vector<fs::path> toml_files(const fs::path& dir) {
@@ -36,11 +81,11 @@ std::string location(const ConfigFile& f, const std::string& pointer) {
   return fmt::format("{}:{}:{}", f.display, pos.line, pos.column);
 }
 
-/// Reads one file of `layer`, checks it against the folder's schema, and returns its document
+/// Reads one file of `layer`, checks it against its folder's schema, and returns its document
 /// (null when it did not parse).
 json read_layer_file(const fs::path& config_dir, const fs::path& path, const std::string& layer,
-                     const SchemaSet& schemas, std::vector<ConfigFile>& files,
-                     std::vector<Problem>& problems) {
+                     const SchemaSet& schemas, const std::vector<DomainFolder>& folders,
+                     std::vector<ConfigFile>& files, std::vector<Problem>& problems) {
   ConfigFile f{path, display_path(path), layer, false, {}};
   ParsedToml parsed = parse_toml_file(path, f.display);
   if (!parsed.ok) {
@@ -50,12 +95,10 @@ json read_layer_file(const fs::path& config_dir, const fs::path& path, const std
   }
   f.parsed = true;
   f.positions = std::move(parsed.positions);
-  if (const ConfigFolder* folder = folder_of(path.lexically_relative(config_dir))) {
-    if (schemas.contains(folder->schema)) {
-      auto found =
-          to_problems(schemas.validate(folder->schema, parsed.document), f.display, &f.positions);
-      problems.insert(problems.end(), found.begin(), found.end());
-    }
+  std::string schema = schema_of(path.lexically_relative(config_dir), schemas, folders);
+  if (!schema.empty()) {
+    auto found = to_problems(schemas.validate(schema, parsed.document), f.display, &f.positions);
+    problems.insert(problems.end(), found.begin(), found.end());
   }
   files.push_back(std::move(f));
   return std::move(parsed.document);
@@ -63,7 +106,7 @@ json read_layer_file(const fs::path& config_dir, const fs::path& path, const std
 
 /// The schema of the whole merged tree: the env schema's keys plus "modules" and "routes"
 /// from theirs, by reference so that each keeps resolving its own definitions.
-json effective_schema(const SchemaSet& schemas) {
+json effective_schema(const SchemaSet& schemas, const std::vector<DomainFolder>& folders) {
   json properties = json::object();
   if (const json* env = schemas.document("env"); env != nullptr && env->contains("properties")) {
     for (const auto& [key, sub] : (*env)["properties"].items()) {
@@ -76,13 +119,12 @@ json effective_schema(const SchemaSet& schemas) {
   if (schemas.contains("route")) {
     properties["routes"] = {{"$ref", "route.schema.json#/properties/routes"}};
   }
-  if (schemas.contains("report")) {
-    properties["reports"] = {{"type", "object"},
-                             {"additionalProperties", {{"$ref", "report.schema.json"}}}};
-  }
-  if (schemas.contains("runbook")) {
-    properties["runbook"] = {{"type", "object"},
-                             {"additionalProperties", {{"$ref", "runbook.schema.json"}}}};
+  for (const DomainFolder& folder : folders) {
+    json files = {{"type", "object"}};
+    if (schemas.contains(folder.name)) {
+      files["additionalProperties"] = {{"$ref", folder.name + ".schema.json"}};
+    }
+    properties[folder.name] = files;
   }
   return {{"$schema", "http://json-schema.org/draft-07/schema#"},
           {"type", "object"},
@@ -218,7 +260,11 @@ EffectiveConfig load_config(const ConfigRequest& request, std::vector<Problem>& 
     problems[i].file = display_path(problems[i].file);
   }
 
+  config.folders_ = sorted_folders(request.domain_folders);
+  add_folder_schemas(config.folders_, schemas, problems);
+
   config.values_ = default_config();
+  for (const DomainFolder& f : config.folders_) config.values_[f.name] = json::object();
   record_leaves(
       config.values_, "", [](const std::string&) { return std::string("default"); },
       config.sources_);
@@ -230,12 +276,12 @@ EffectiveConfig load_config(const ConfigRequest& request, std::vector<Problem>& 
   };
 
   // env/ENV.toml
-  json env_doc = read_layer_file(dir, env_file, "env", schemas, config.files_, problems);
+  json env_doc = read_layer_file(dir, env_file, "env", schemas, config.folders_, config.files_, problems);
   if (env_doc.is_object()) merge_file(env_doc);
 
   // modules/*.toml: the [policy] table of a module file is a policy layer, not a value.
   for (const fs::path& path : toml_files(dir / "modules")) {
-    json doc = read_layer_file(dir, path, "modules", schemas, config.files_, problems);
+    json doc = read_layer_file(dir, path, "modules", schemas, config.folders_, config.files_, problems);
     if (!doc.is_object()) continue;
     if (doc.contains("policy")) {
       config.policy_layers_.push_back({{"name", "module:" + path.stem().string()},
@@ -250,7 +296,7 @@ EffectiveConfig load_config(const ConfigRequest& request, std::vector<Problem>& 
   json routes = json::array();
   std::vector<std::pair<size_t, size_t>> origin;  // combined index -> (file, index in file)
   for (const fs::path& path : toml_files(dir / "routes")) {
-    json doc = read_layer_file(dir, path, "routes", schemas, config.files_, problems);
+    json doc = read_layer_file(dir, path, "routes", schemas, config.folders_, config.files_, problems);
     if (!doc.is_object() || !doc.contains("routes") || !doc["routes"].is_array()) continue;
     for (size_t i = 0; i < doc["routes"].size(); ++i) {
       routes.push_back(doc["routes"][i]);
@@ -270,11 +316,11 @@ EffectiveConfig load_config(const ConfigRequest& request, std::vector<Problem>& 
     merge_layer(config.values_, json{{"routes", routes}}, route_source, config.sources_);
   }
 
-  // reports/*.toml: each file is one report, /reports/FILE_STEM (preflight checks that its
-  // `name` is the stem); runbook/*.toml: each file is one runbook, /runbook/FILE_STEM.
-  for (const char* folder : {"reports", "runbook"}) {
+  // The plugins' folders: each file is one entry, /FOLDER/FILE_STEM.
+  for (const DomainFolder& domain : config.folders_) {
+    const std::string& folder = domain.name;
     for (const fs::path& path : toml_files(dir / folder)) {
-      json doc = read_layer_file(dir, path, folder, schemas, config.files_, problems);
+      json doc = read_layer_file(dir, path, folder, schemas, config.folders_, config.files_, problems);
       if (!doc.is_object()) continue;
       const ConfigFile& f = config.files_.back();
       std::string stem = path.stem().string();
@@ -304,7 +350,7 @@ EffectiveConfig load_config(const ConfigRequest& request, std::vector<Problem>& 
   for (const std::string& name : {std::string("base"), request.env}) {
     fs::path path = dir / "policy" / (name + ".toml");
     if (!fs::is_regular_file(path, ec)) continue;
-    json doc = read_layer_file(dir, path, "policy", schemas, config.files_, problems);
+    json doc = read_layer_file(dir, path, "policy", schemas, config.folders_, config.files_, problems);
     if (!doc.is_object()) continue;
     config.policy_layers_.push_back(
         {{"name", name}, {"source", config.files_.back().display}, {"document", doc}});
@@ -315,7 +361,7 @@ EffectiveConfig load_config(const ConfigRequest& request, std::vector<Problem>& 
   if (problems.size() == problems_before && (!overrides.empty() || request.state_dir) &&
       schemas.contains("env")) {
     SchemaSet merged = std::move(schemas);
-    if (merged.add("effective", effective_schema(merged)).empty()) {
+    if (merged.add("effective", effective_schema(merged, config.folders_)).empty()) {
       for (const SchemaViolation& v : merged.validate("effective", config.values_)) {
         problems.push_back(config.problem_at(v.pointer, "schema." + v.keyword, v.message));
       }

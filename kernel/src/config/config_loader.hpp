@@ -4,9 +4,8 @@
 //
 // Layers, later winning (scalars replace, tables merge key by key, arrays replace):
 //   built-in defaults < env/ENV.toml < modules/*.toml (by file name) < routes/*.toml (their
-//   [[routes]] concatenated by file name) < reports/*.toml (each under /reports/FILE_STEM)
-//   < runbook/*.toml (each under /runbook/FILE_STEM) < command line (--state-dir, then each
-//   --set).
+//   [[routes]] concatenated by file name) < the plugins' folders, by folder name (FOLDER/*.toml,
+//   each under /FOLDER/FILE_STEM) < command line (--state-dir, then each --set).
 #include <filesystem>
 #include <map>
 #include <optional>
@@ -22,12 +21,24 @@
 
 namespace agentsys::config {
 
+class SchemaSet;
+
+/// A configuration folder a plugin declares (ABI 1.3): config/NAME/*.toml, each file checked
+/// against the plugin's schema and merged under /NAME/FILE_STEM.
+struct DomainFolder {
+  std::string name;
+  std::string schema_json;  ///< Empty: the files only have to parse.
+  std::vector<std::string> declared_by;
+};
+
 struct ConfigRequest {
   std::string env = "dev";
   std::filesystem::path config_dir;    ///< Already chosen (see find_config_dir).
   std::vector<std::string> overrides;  ///< `--set KEY=VALUE` arguments, in order.
   /// `--state-dir` when given on the command line: kernel.state_dir, source "--state-dir".
   std::optional<std::filesystem::path> state_dir;
+  /// The folders the loaded plugins declare.
+  std::vector<DomainFolder> domain_folders = {};
 };
 
 class ConfigError : public std::runtime_error {
@@ -50,7 +61,7 @@ class ConfigError : public std::runtime_error {
 struct ConfigFile {
   std::filesystem::path path;  ///< Absolute.
   std::string display;         ///< As printed (display_path).
-  std::string layer;           ///< "env", "modules", "routes", "reports", "runbook" or "policy".
+  std::string layer;           ///< "env", "modules", "routes", "policy" or a plugin's folder.
   bool parsed = false;         ///< False when it did not parse (and contributed nothing).
   SourceMap positions;         ///< Where each value of the file is (for locating problems).
 };
@@ -61,8 +72,8 @@ class EffectiveConfig {
   [[nodiscard]] const std::filesystem::path& config_dir() const { return config_dir_; }
 
   /// The merged tree: {"kernel": {...}, "runner": {...}, "retry": {...}, "output": {...},
-  /// "plugins": {...}, "modules": {NAME: {...}}, "routes": [...], "reports": {NAME: {...}},
-  /// "runbook": {NAME: {...}}}.
+  /// "plugins": {...}, "modules": {NAME: {...}}, "routes": [...], and per plugin folder
+  /// FOLDER: {FILE_STEM: {...}}}.
   [[nodiscard]] const nlohmann::json& values() const { return values_; }
 
   /// The value at a JSON pointer ("/runner/max_concurrency"), or null when there is none.
@@ -100,6 +111,9 @@ class EffectiveConfig {
   /// The file with this display name, or null.
   [[nodiscard]] const ConfigFile* file(std::string_view display) const;
 
+  /// The plugins' folders that were read (sorted by name), and the problems of their schemas.
+  [[nodiscard]] const std::vector<DomainFolder>& domain_folders() const { return folders_; }
+
  private:
   friend EffectiveConfig load_config(const ConfigRequest&, std::vector<Problem>&);
 
@@ -109,6 +123,7 @@ class EffectiveConfig {
   std::map<std::string, std::string, std::less<>> sources_;
   nlohmann::json policy_layers_ = nlohmann::json::array();
   std::vector<ConfigFile> files_;
+  std::vector<DomainFolder> folders_;
 };
 
 /// Loads the configuration of `request.env`. Throws ConfigError: `usage` for an unknown
@@ -120,6 +135,16 @@ EffectiveConfig load_config(const ConfigRequest& request);
 /// that does not parse is left out, one that breaks its schema is still merged. For preflight,
 /// which reports everything at once. Still throws ConfigError(usage).
 EffectiveConfig load_config(const ConfigRequest& request, std::vector<Problem>& problems);
+
+/// The schema a file (relative to the configuration directory) is held to: its kernel
+/// folder's, or a declared plugin folder's (named after the folder); "" when none.
+std::string schema_of(const std::filesystem::path& relative, const SchemaSet& schemas,
+                      const std::vector<DomainFolder>& folders);
+
+/// Adds each folder's schema to `schemas` under the folder's name; a schema that is not JSON
+/// or does not compile is a problem (rule schema.plugin) naming the plugin.
+void add_folder_schemas(const std::vector<DomainFolder>& folders, SchemaSet& schemas,
+                        std::vector<Problem>& problems);
 
 /// The environments of a configuration directory: the stems of env/*.toml, sorted.
 std::vector<std::string> available_envs(const std::filesystem::path& config_dir);

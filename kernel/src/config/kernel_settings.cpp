@@ -8,13 +8,13 @@ namespace agentsys::config {
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 
-namespace {
-
 fs::path absolute_path(const json& value) {
   std::error_code ec;
   fs::path p = value.is_string() ? fs::path(value.get<std::string>()) : fs::path();
   return (p.is_absolute() ? p : fs::current_path(ec) / p).lexically_normal();
 }
+
+namespace {
 
 std::chrono::milliseconds seconds_to_ms(double seconds) {
   return std::chrono::milliseconds(std::max<int64_t>(1, std::llround(seconds * 1000)));

@@ -13,4 +13,8 @@ namespace agentsys::config {
 /// comparison rules are wrong (the first problem in the message, all in problems()).
 void apply_config(const EffectiveConfig& config, KernelOptions& options);
 
+/// A path value of the configuration made absolute from the current directory (the empty path
+/// when `value` is not a string).
+std::filesystem::path absolute_path(const nlohmann::json& value);
+
 }  // namespace agentsys::config

@@ -10,8 +10,7 @@
 #include "config/config_layout.hpp"
 #include "config/config_paths.hpp"
 #include "config/dir_probe.hpp"
-#include "config/report_checks.hpp"
-#include "config/runbook_checks.hpp"
+#include "config/plugin_checks.hpp"
 #include "config/schema_validator.hpp"
 #include "config/toml_to_json.hpp"
 #include "host/call_frame.hpp"
@@ -32,6 +31,7 @@ int check_other_files(const EffectiveConfig& config, std::vector<Problem>& probl
   for (const ConfigFile& f : config.files()) read.insert(f.path);
   std::vector<Problem> ignored;  // schema problems were reported by the loader
   SchemaSet schemas = SchemaSet::load(dir / kSchemaFolder, ignored);
+  add_folder_schemas(config.domain_folders(), schemas, ignored);
   std::vector<fs::path> files;
   std::error_code ec;
   for (fs::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
@@ -57,9 +57,10 @@ int check_other_files(const EffectiveConfig& config, std::vector<Problem>& probl
       problems.push_back(parsed.error);
       continue;
     }
-    if (folder != nullptr && schemas.contains(folder->schema)) {
-      auto found = to_problems(schemas.validate(folder->schema, parsed.document), display,
-                               &parsed.positions);
+    std::string schema = schema_of(file.lexically_relative(dir), schemas, config.domain_folders());
+    if (!schema.empty()) {
+      auto found =
+          to_problems(schemas.validate(schema, parsed.document), display, &parsed.positions);
       problems.insert(problems.end(), found.begin(), found.end());
     }
   }
@@ -247,20 +248,34 @@ void check_policy(const EffectiveConfig& config, const Kernel& kernel,
   }
 }
 
-/// The reports' SQL against the policy, when the policy itself is usable (loaded, valid).
-void check_report_policy(const EffectiveConfig& config, Kernel& kernel, size_t problems_before,
-                         std::vector<Problem>& problems) {
+/// What the plugins' configuration names (SQL, commands, ...) against the policy, when the
+/// policy itself is usable (loaded, valid).
+void check_named_policy(const EffectiveConfig& config, Kernel& kernel, size_t problems_before,
+                        const std::vector<json>& questions, std::vector<Problem>& problems) {
   bool policy_broken =
       std::any_of(problems.begin() + static_cast<std::ptrdiff_t>(problems_before), problems.end(),
                   [](const Problem& p) { return p.rule.rfind("policy.", 0) == 0; });
-  if (policy_broken || config.policy_layers().empty()) return;
+  if (policy_broken || config.policy_layers().empty() || questions.empty()) return;
   try {
     PolicyGate gate(kernel.registry(), nullptr, config.policy_config());
-    check_report_sql(config, gate, problems);
+    check_policy_questions(config, gate, questions, problems);
   } catch (const std::exception& e) {
-    problems.push_back({"", 0, 0, "/reports", "report.sql_policy",
-                        fmt::format("the reports' SQL could not be checked: {}", e.what())});
+    problems.push_back({"", 0, 0, "", "policy.check",
+                        fmt::format("what the configuration names could not be checked against "
+                                    "the policy: {}",
+                                    e.what())});
   }
+}
+
+/// {FOLDER: {"files": N, "declared_by": [plugins]}} of the plugins' folders.
+json folder_summary(const EffectiveConfig& config) {
+  json out = json::object();
+  for (const DomainFolder& f : config.domain_folders()) {
+    size_t files = std::count_if(config.files().begin(), config.files().end(),
+                                 [&](const ConfigFile& c) { return c.layer == f.name; });
+    out[f.name] = {{"files", files}, {"declared_by", f.declared_by}};
+  }
+  return out;
 }
 
 json check_directories(const EffectiveConfig& config, std::vector<Problem>& problems) {
@@ -292,16 +307,12 @@ PreflightReport run_preflight(const PreflightRequest& request) {
 
   check_module_plugins(config, kernel, report.problems);
   check_routes(config, kernel, report.problems);
-  check_reports(config, report.problems);
-  std::set<std::string> served;
-  for (const auto& plugin : kernel.registry().plugins()) {
-    for (const std::string& m : plugin->descriptor().modules) served.insert(m);
-  }
-  check_runbooks(config, served, report.problems);
+  PluginCheckResult contributed =
+      check_plugin_config(config, kernel.registry().plugins(), report.problems);
   check_compare_rules(config, report.problems);
   size_t before_policy = report.problems.size();
   check_policy(config, kernel, report.problems);
-  check_report_policy(config, kernel, before_policy, report.problems);
+  check_named_policy(config, kernel, before_policy, contributed.policy_checks, report.problems);
   json directories = check_directories(config, report.problems);
   sort_problems(report.problems);
 
@@ -328,10 +339,12 @@ PreflightReport run_preflight(const PreflightRequest& request) {
       {"modules", modules},
       {"routes", config.value("/routes").is_array() ? config.value("/routes").size() : 0},
       {"policy_layers", config.policy_layers().size()},
-      {"reports", report_versions(config)},
-      {"runbooks", runbook_summary(config)},
+      {"folders", folder_summary(config)},
       {"directories", directories},
   };
+  for (const auto& [key, value] : contributed.summary.items()) {
+    if (!report.checked.contains(key)) report.checked[key] = value;
+  }
   return report;
 }
 

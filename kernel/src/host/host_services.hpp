@@ -10,9 +10,11 @@
 #include <string_view>
 
 #include "policy/policy_gate.hpp"
-#include "runner/runner.hpp"
+#include "task/task.hpp"
 
 namespace agentsys {
+
+class RunStore;
 
 struct CallFrame;
 

@@ -58,4 +58,17 @@ std::vector<std::string> domain_modules(const json& config, const std::string& d
   return modules;  // json objects iterate in key order
 }
 
+std::vector<std::string> migratable_modules(const json& config) {
+  std::vector<std::string> modules;
+  const json& all = member(config, "modules");
+  if (!all.is_object()) return modules;
+  for (auto it = all.begin(); it != all.end(); ++it) {
+    if (member(*it, "domain").is_string() && member(*it, "v1_plugin").is_string() &&
+        member(*it, "v2_plugin").is_string()) {
+      modules.push_back(it.key());
+    }
+  }
+  return modules;
+}
+
 }  // namespace agentsys::migration

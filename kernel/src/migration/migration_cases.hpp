@@ -21,4 +21,8 @@ std::vector<MigrationCase> migration_cases(const nlohmann::json& config, const s
 /// The modules of `domain` (`domain = "..."` in their module table), sorted.
 std::vector<std::string> domain_modules(const nlohmann::json& config, const std::string& domain);
 
+/// The modules a migration acts on by default: those with a `domain`, a `v1_plugin` and a
+/// `v2_plugin` in their module table, in name order.
+std::vector<std::string> migratable_modules(const nlohmann::json& config);
+
 }  // namespace agentsys::migration

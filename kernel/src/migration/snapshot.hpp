@@ -27,9 +27,9 @@ struct SnapshotSources {
   std::filesystem::path state_dir;
   std::filesystem::path config_dir;  ///< Copied to config/.
   std::filesystem::path output_dir;  ///< Copied to outputs/ (may not exist yet: then empty).
-  /// Modules whose idempotency keys state.json lists: the scheduler's own runs and the jobs
-  /// it enqueues (report_orchestrator tasks keyed "report:NAME:YYYYMM").
-  std::vector<std::string> scheduler_modules = {"report_scheduler", "report_orchestrator"};
+  /// Modules whose idempotency keys state.json lists (a scheduler's own runs and the jobs it
+  /// enqueues); the CLI names the migratable modules of the configuration.
+  std::vector<std::string> scheduler_modules;
 };
 
 /// One manifest entry. Paths are relative to the snapshot directory, '/'-separated:

@@ -33,6 +33,26 @@ PluginInstance::~PluginInstance() {
   if (instance_ != nullptr) library_->descriptor().vtable.on_destroy(instance_);
 }
 
+InvokeOutcome PluginInstance::command(CallFrame& frame, int& exit_code) {
+  const as_plugin_vtable& vt = library_->descriptor().vtable;
+  InvokeOutcome outcome;
+  if (!AS_HAS_FIELD(&vt, as_plugin_vtable, on_command) || vt.on_command == nullptr) {
+    outcome.status = AS_ERR_UNSUPPORTED;
+    outcome.error = "the plugin serves no command (no on_command hook)";
+    return outcome;
+  }
+  StringWriter out;
+  StringWriter err;
+  int32_t code = 0;
+  std::unique_lock lock(serial_, std::defer_lock);
+  if (!library_->descriptor().thread_safe) lock.lock();
+  outcome.status = vt.on_command(instance_, &frame.raw, out.get(), err.get(), &code);
+  exit_code = code;
+  outcome.output = out.take();
+  outcome.error = err.take();
+  return outcome;
+}
+
 InvokeOutcome PluginInstance::invoke(CallFrame& frame) {
   const as_plugin_vtable& vt = library_->descriptor().vtable;
   StringWriter out;

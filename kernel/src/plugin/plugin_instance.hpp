@@ -38,6 +38,10 @@ class PluginInstance {
   /// Calls on_invoke; serialised when the plugin is not thread-safe. Never throws.
   InvokeOutcome invoke(CallFrame& frame);
 
+  /// Calls on_command (ABI 1.3) for one of the commands the descriptor declares; the exit
+  /// code goes to `outcome.exit_code`. AS_ERR_UNSUPPORTED when the plugin has no such hook.
+  InvokeOutcome command(CallFrame& frame, int& exit_code);
+
   /// Optional hooks; each is a no-op (or nullopt/false) when the plugin lacks it.
   void quiesce();
   std::optional<std::string> export_state(std::string& error);

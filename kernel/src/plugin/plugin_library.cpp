@@ -69,6 +69,72 @@ T copy_prefix(const T* src, uint32_t declared_size) {
 
 std::string optional_string(const char* s) { return s == nullptr ? std::string{} : std::string{s}; }
 
+/// The folder names the kernel reads itself: a plugin cannot declare them.
+bool is_kernel_folder(std::string_view name) {
+  for (std::string_view k : {"env", "modules", "routes", "policy", "schema"}) {
+    if (name == k) return true;
+  }
+  return false;
+}
+
+/// AS_HAS_FIELD for a struct held by reference (the macro's NULL test would not compile cleanly).
+bool has_field(const as_plugin_descriptor& d, size_t offset, size_t size) {
+  return d.struct_size >= offset + size;
+}
+
+/// ABI 1.3: the configuration folders the plugin reads; returns the refusal reason or "".
+std::string read_config_folders(const as_plugin_descriptor& d, PluginDescriptor& out) {
+  if (!has_field(d, offsetof(as_plugin_descriptor, config_folder_count), sizeof(size_t)) ||
+      d.config_folder_count == 0) {
+    return {};
+  }
+  if (d.config_folders == nullptr || d.config_folder_count > 64) {
+    return fmt::format("malformed descriptor: config_folder_count is {} but config_folders is {}",
+                       d.config_folder_count, d.config_folders == nullptr ? "null" : "too long");
+  }
+  for (size_t i = 0; i < d.config_folder_count; ++i) {
+    const as_config_folder& f = d.config_folders[i];
+    if (f.struct_size < offsetof(as_config_folder, schema_json) + sizeof(f.schema_json) ||
+        f.name == nullptr || !is_valid_identifier(f.name) || is_kernel_folder(f.name)) {
+      return fmt::format(
+          "malformed descriptor: config folder #{} {} (a name [a-z][a-z0-9_]*, not env, "
+          "modules, routes, policy or schema)",
+          i, f.name == nullptr ? std::string("has no name") : fmt::format("'{}'", f.name));
+    }
+    out.config_folders.push_back({f.name, optional_string(f.schema_json)});
+  }
+  return {};
+}
+
+/// ABI 1.3: the CLI commands the plugin serves; returns the refusal reason or "".
+std::string read_commands(const as_plugin_descriptor& d, PluginDescriptor& out) {
+  if (!has_field(d, offsetof(as_plugin_descriptor, command_count), sizeof(size_t)) ||
+      d.command_count == 0) {
+    return {};
+  }
+  if (d.commands == nullptr || d.command_count > 64) {
+    return fmt::format("malformed descriptor: command_count is {} but commands is {}",
+                       d.command_count, d.commands == nullptr ? "null" : "too long");
+  }
+  if (!AS_HAS_FIELD(&out.vtable, as_plugin_vtable, on_command) ||
+      out.vtable.on_command == nullptr) {
+    return "malformed descriptor: it declares commands but its vtable has no on_command";
+  }
+  for (size_t i = 0; i < d.command_count; ++i) {
+    const as_command_spec& c = d.commands[i];
+    if (c.struct_size < offsetof(as_command_spec, summary) + sizeof(c.summary) ||
+        c.noun == nullptr || !is_valid_identifier(c.noun) ||
+        (c.verb != nullptr && *c.verb != '\0' && !is_valid_identifier(c.verb))) {
+      return fmt::format("malformed descriptor: command #{} needs a noun and a verb of "
+                         "[a-z][a-z0-9_]* (the verb may be empty)",
+                         i);
+    }
+    out.commands.push_back({c.noun, optional_string(c.verb), optional_string(c.usage),
+                            optional_string(c.summary)});
+  }
+  return {};
+}
+
 /// Checks a descriptor and turns it into the kernel's copy; returns the refusal reason or "".
 std::string validate(const as_plugin_descriptor& d, const fs::path& file, PluginDescriptor& out) {
   constexpr size_t kVersionPrefix = offsetof(as_plugin_descriptor, abi_minor) + sizeof(uint32_t);
@@ -161,7 +227,8 @@ std::string validate(const as_plugin_descriptor& d, const fs::path& file, Plugin
   out.abi_major = d.abi_major;
   out.abi_minor = d.abi_minor;
   out.vtable = vt;
-  return {};
+  if (std::string why = read_config_folders(d, out); !why.empty()) return why;
+  return read_commands(d, out);
 }
 
 }  // namespace

@@ -11,6 +11,20 @@
 
 namespace agentsys {
 
+/// A configuration folder a plugin reads (ABI 1.3 `as_config_folder`).
+struct ConfigFolderSpec {
+  std::string name;
+  std::string schema_json;  ///< Empty when the plugin gives no schema.
+};
+
+/// A CLI command a plugin serves (ABI 1.3 `as_command_spec`).
+struct CommandDecl {
+  std::string noun;
+  std::string verb;
+  std::string usage;
+  std::string summary;
+};
+
 /// The kernel's own copy of a plugin's descriptor (strings copied, vtable size-checked).
 struct PluginDescriptor {
   std::string name;
@@ -24,6 +38,8 @@ struct PluginDescriptor {
   uint32_t abi_major = 0;
   uint32_t abi_minor = 0;
   as_plugin_vtable vtable{};  ///< Fields the plugin did not provide are NULL.
+  std::vector<ConfigFolderSpec> config_folders;  ///< ABI 1.3; empty before.
+  std::vector<CommandDecl> commands;             ///< ABI 1.3; empty before.
 };
 
 class PluginLibrary;

@@ -51,13 +51,6 @@ class RunObserver {
 using TaskPrecheck =
     std::function<std::optional<std::pair<ErrorCode, std::string>>(const TaskSpec&)>;
 
-/// An accepted task: the id of the run that serves it (the existing run for an idempotency
-/// replay; empty when nothing was recorded, e.g. an idempotency conflict) and its result.
-struct Submission {
-  std::string run_id;
-  std::shared_future<RunResult> result;
-};
-
 /// A module's own defaults for tasks that set none (from its configuration).
 struct ModuleDefaults {
   std::optional<std::chrono::milliseconds> timeout;

@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <optional>
+#include <future>
 #include <string>
 
 #include "task/error_code.hpp"
@@ -45,6 +46,13 @@ struct RunResult {
   bool replayed = false;  ///< Returned from the idempotency store without running again.
 
   [[nodiscard]] bool ok() const { return status == TaskStatus::succeeded; }
+};
+
+/// An accepted task: the id of the run that serves it (the existing run for an idempotency
+/// replay; empty when nothing was recorded, e.g. an idempotency conflict) and its result.
+struct Submission {
+  std::string run_id;
+  std::shared_future<RunResult> result;
 };
 
 }  // namespace agentsys

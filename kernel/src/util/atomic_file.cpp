@@ -6,8 +6,9 @@
 
 #include <cerrno>
 #include <cstring>
+#include <random>
 
-#include "task/ids.hpp"
+#include "util/hex.hpp"
 
 namespace agentsys {
 namespace fs = std::filesystem;
@@ -27,6 +28,15 @@ bool write_all(int fd, std::string_view content) {
   return true;
 }
 
+/// A name no other writer picks: O_EXCL refuses a clash anyway, this only makes one unlikely.
+std::string temp_suffix() {
+  thread_local std::mt19937_64 rng{std::random_device{}()};
+  std::string out;
+  append_hex(out, rng(), 16);
+  append_hex(out, rng(), 16);
+  return out;
+}
+
 }  // namespace
 
 std::string write_file_atomically(const fs::path& target, std::string_view content, bool sync_dir) {
@@ -34,7 +44,7 @@ std::string write_file_atomically(const fs::path& target, std::string_view conte
   fs::create_directories(target.parent_path(), ec);
   if (ec) return fmt::format("cannot create '{}': {}", target.parent_path().string(), ec.message());
   fs::path tmp = target;
-  tmp += ".tmp-" + new_trace_id();
+  tmp += ".tmp-" + temp_suffix();
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
   if (fd < 0) return fmt::format("cannot create '{}': {}", tmp.string(), errno_text());
   bool ok = write_all(fd, content) && ::fsync(fd) == 0;

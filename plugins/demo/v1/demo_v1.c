@@ -51,8 +51,11 @@ static as_status demo_invoke(as_instance* self, const as_call* call, as_writer* 
 
 static void demo_destroy(as_instance* self) { free(self); }
 
-static const as_plugin_vtable kVtable = {
-    sizeof(as_plugin_vtable), demo_create, demo_invoke, demo_destroy, NULL, NULL, NULL};
+/* Designated initializers: hooks appended in later ABI minors stay NULL. */
+static const as_plugin_vtable kVtable = {.struct_size = sizeof(as_plugin_vtable),
+                                         .on_create = demo_create,
+                                         .on_invoke = demo_invoke,
+                                         .on_destroy = demo_destroy};
 
 static const char* const kModules[] = {"demo"};
 

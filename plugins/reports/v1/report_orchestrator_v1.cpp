@@ -12,6 +12,8 @@
 //       "lineage": {...}, "impl": "v1"}
 #include <agentsys/plugin.hpp>
 
+#include "checks/reports_config.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include "code_version.hpp"
@@ -37,6 +39,11 @@ std::string file_name(const std::string& path) {
 
 class ReportOrchestratorV1 {
  public:
+  /// Preflight's checks of config/reports/ and config/runbook/ (shared by the domain's plugins).
+  static std::string validate_config(agentsys::Host /*host*/, std::string_view request) {
+    return agentsys::reports::checks::validate(request);
+  }
+
   ReportOrchestratorV1(Host host, std::string_view config)
       : host_(host), config_(LegacyConfig::parse(config)) {}
 
@@ -161,4 +168,5 @@ AS_PLUGIN_ENTRY(agentsys::reports::v1::ReportOrchestratorV1, .name = "report_orc
                 .version = "1.0.0",
                 .description = "V1 wrapper: the legacy report_orchestrator.py, under policy",
                 .kind = AS_PLUGIN_KIND_DOMAIN, .impl = AS_IMPL_V1,
-                .modules = {"report_orchestrator"}, .thread_safe = true)
+                .modules = {"report_orchestrator"}, .thread_safe = true,
+                .config_folders = {agentsys::reports::checks::reports_folder()})

@@ -8,6 +8,8 @@
 // run compares.
 #include <agentsys/plugin.hpp>
 
+#include "checks/reports_config.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include "legacy_command.hpp"
@@ -42,6 +44,11 @@ json key_fields(const json& summary) {
 
 class ReportRemediationRunnerV1 {
  public:
+  /// Preflight's checks of config/reports/ and config/runbook/ (shared by the domain's plugins).
+  static std::string validate_config(agentsys::Host /*host*/, std::string_view request) {
+    return agentsys::reports::checks::validate(request);
+  }
+
   ReportRemediationRunnerV1(Host host, std::string_view config)
       : host_(host), config_(LegacyConfig::parse(config)) {}
 
@@ -80,4 +87,6 @@ AS_PLUGIN_ENTRY(agentsys::reports::v1::ReportRemediationRunnerV1,
                 .name = "report_remediation_runner_v1", .version = "1.0.0",
                 .description = "V1 wrapper: the legacy report_remediation_runner.py, under policy",
                 .kind = AS_PLUGIN_KIND_DOMAIN, .impl = AS_IMPL_V1,
-                .modules = {"report_remediation_runner"}, .thread_safe = true)
+                .modules = {"report_remediation_runner"}, .thread_safe = true,
+                .config_folders = {agentsys::reports::checks::reports_folder(),
+                                   agentsys::reports::checks::runbook_folder()})

@@ -7,6 +7,8 @@
 //       "status"}; a failed job fails the run (AS_ERR_INTERNAL) with the jobs in the message.
 #include <agentsys/plugin.hpp>
 
+#include "checks/reports_config.hpp"
+
 #include <nlohmann/json.hpp>
 
 #include "legacy_command.hpp"
@@ -18,6 +20,11 @@ using json = nlohmann::json;
 
 class ReportSchedulerV1 {
  public:
+  /// Preflight's checks of config/reports/ and config/runbook/ (shared by the domain's plugins).
+  static std::string validate_config(agentsys::Host /*host*/, std::string_view request) {
+    return agentsys::reports::checks::validate(request);
+  }
+
   ReportSchedulerV1(Host host, std::string_view config)
       : host_(host), config_(LegacyConfig::parse(config)) {}
 
@@ -66,4 +73,5 @@ AS_PLUGIN_ENTRY(agentsys::reports::v1::ReportSchedulerV1, .name = "report_schedu
                 .version = "1.0.0",
                 .description = "V1 wrapper: the legacy report_scheduler.py, under policy",
                 .kind = AS_PLUGIN_KIND_DOMAIN, .impl = AS_IMPL_V1, .modules = {"report_scheduler"},
-                .thread_safe = true)
+                .thread_safe = true,
+                .config_folders = {agentsys::reports::checks::reports_folder()})

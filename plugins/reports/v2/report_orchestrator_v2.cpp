@@ -7,6 +7,9 @@
 // Contract and configuration: docs/reports.md, "V2 plugins".
 #include <agentsys/plugin.hpp>
 
+#include "checks/reports_config.hpp"
+#include "sample_data/sample_command.hpp"
+
 #include <cstdlib>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -72,8 +75,23 @@ struct Input {
 
 class ReportOrchestrator {
  public:
+  /// Preflight's checks of config/reports/ and config/runbook/ (shared by the domain's plugins).
+  static std::string validate_config(agentsys::Host /*host*/, std::string_view request) {
+    return agentsys::reports::checks::validate(request);
+  }
+
   ReportOrchestrator(agentsys::Host host, std::string_view config_json)
       : host_(host), config_(read_config(config_json)) {}
+
+  /// `agentsys sample generate ...`, the reports domain's command (the only one declared).
+  agentsys::CommandResult command(const agentsys::Call& call) {
+    const json input = json::parse(call.input(), nullptr, false);
+    std::vector<std::string> args;
+    if (input.is_object() && input.value("args", json()).is_array()) {
+      args = input["args"].get<std::vector<std::string>>();
+    }
+    return agentsys::sample::run_generate(args);
+  }
 
   // Thread-safe: the configuration is read-only after construction.
   std::string invoke(const agentsys::Call& call) {
@@ -315,4 +333,6 @@ AS_PLUGIN_ENTRY(ReportOrchestrator, .name = "report_orchestrator_v2", .version =
                     "Reports, native side: SQL -> transform -> CSV/Markdown/JSON -> "
                     "publish, with lineage",
                 .kind = AS_PLUGIN_KIND_DOMAIN, .impl = AS_IMPL_V2,
-                .modules = {"report_orchestrator"}, .thread_safe = true)
+                .modules = {"report_orchestrator"}, .thread_safe = true,
+                .config_folders = {agentsys::reports::checks::reports_folder()},
+                .commands = {agentsys::sample::generate_command()})

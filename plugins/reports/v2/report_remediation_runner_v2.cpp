@@ -20,6 +20,8 @@
 // Contract and configuration: docs/runbook.md.
 #include <agentsys/plugin.hpp>
 
+#include "checks/reports_config.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <nlohmann/json.hpp>
@@ -379,6 +381,11 @@ class Pass {
 
 class ReportRemediationRunner {
  public:
+  /// Preflight's checks of config/reports/ and config/runbook/ (shared by the domain's plugins).
+  static std::string validate_config(agentsys::Host /*host*/, std::string_view request) {
+    return agentsys::reports::checks::validate(request);
+  }
+
   ReportRemediationRunner(agentsys::Host host, std::string_view config_json)
       : host_(host), config_(read_config(config_json)) {}
 
@@ -438,4 +445,6 @@ AS_PLUGIN_ENTRY(ReportRemediationRunner, .name = "report_remediation_runner_v2",
                     "Report remediation, native side: failed report jobs -> the runbook's "
                     "low-risk steps done, high-risk ones left pending approval",
                 .kind = AS_PLUGIN_KIND_DOMAIN, .impl = AS_IMPL_V2,
-                .modules = {"report_remediation_runner"}, .thread_safe = true, .min_abi_minor = 2)
+                .modules = {"report_remediation_runner"}, .thread_safe = true, .min_abi_minor = 2,
+                .config_folders = {agentsys::reports::checks::reports_folder(),
+                                   agentsys::reports::checks::runbook_folder()})

@@ -11,6 +11,8 @@
 // Contract and configuration: docs/reports.md, "V2 plugins".
 #include <agentsys/plugin.hpp>
 
+#include "checks/reports_config.hpp"
+
 #include <map>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
@@ -34,6 +36,11 @@ struct Job {
 
 class ReportScheduler {
  public:
+  /// Preflight's checks of config/reports/ and config/runbook/ (shared by the domain's plugins).
+  static std::string validate_config(agentsys::Host /*host*/, std::string_view request) {
+    return agentsys::reports::checks::validate(request);
+  }
+
   ReportScheduler(agentsys::Host host, std::string_view config_json) : host_(host) {
     json c =
         json::parse(config_json.empty() ? std::string_view("{}") : config_json, nullptr, false);
@@ -175,4 +182,5 @@ AS_PLUGIN_ENTRY(ReportScheduler, .name = "report_scheduler_v2", .version = "2.0.
                     "Report scheduler, native side: cron schedules -> idempotent "
                     "report_orchestrator jobs, with catch-up",
                 .kind = AS_PLUGIN_KIND_DOMAIN, .impl = AS_IMPL_V2, .modules = {"report_scheduler"},
-                .thread_safe = true, .min_abi_minor = 1)
+                .thread_safe = true, .min_abi_minor = 1,
+                .config_folders = {agentsys::reports::checks::reports_folder()})

@@ -51,7 +51,7 @@ extern "C" {
 /** Major ABI version. Bumped on any incompatible change; must match the kernel's exactly. */
 #define AS_ABI_VERSION_MAJOR 1
 /** Minor ABI version. Bumped when fields or functions are appended. */
-#define AS_ABI_VERSION_MINOR 2
+#define AS_ABI_VERSION_MINOR 3
 
 /** Name of the single symbol every plugin exports. */
 #define AS_PLUGIN_ENTRY_SYMBOL "as_plugin_entry"
@@ -303,7 +303,76 @@ typedef struct as_plugin_vtable {
 
   /** Optional. Restores state produced by `on_export_state` of a previous instance. */
   as_status (*on_import_state)(as_instance* instance, as_str state_json, as_writer* err);
+
+  /* ---- ABI 1.3 ---- the kernel reads these only when AS_HAS_FIELD(vt, ..., field). */
+
+  /**
+   * Optional. Checks the configuration beyond what the folders' JSON Schemas can say (names
+   * that must match across files, SQL that policy must allow, ...). Called by `agentsys
+   * preflight` without an instance: it must not act, only look. Added in ABI 1.3.
+   * @param host    host functions (`log` only; no call is in progress)
+   * @param request {"env": NAME, "config": the effective configuration tree,
+   *                 "modules_served": [module ids served by loaded plugins],
+   *                 "error_codes": [error codes a run can end with]}
+   * @param out     receives {"problems": [{"path": JSON pointer into "config", "rule": ID,
+   *                "message": TEXT}], "policy_checks": [{"path", "kind", "input", "context",
+   *                "rule"}], "summary": {...}}: the kernel locates each problem at the file and
+   *                line its path came from, asks policy each check (a denial becomes a problem
+   *                at its path) and shows the summary in `preflight --json`
+   * @param err     receives an explanation when the check itself could not run
+   * @return AS_OK (problems are reported in `out`, not as a status)
+   * OWNERSHIP: `request` borrowed; `out` and `err` host-owned.
+   */
+  as_status (*on_validate_config)(const as_host_api* host, as_str request, as_writer* out,
+                                  as_writer* err);
+
+  /**
+   * Optional. Runs one of the CLI commands the descriptor declares (`agentsys NOUN VERB ...`).
+   * `call->action` is "NOUN VERB", `call->input_json` is {"noun", "verb", "args": [the
+   * arguments after VERB], "env", "config_dir", "state_dir"}; `call->run_id` is empty (a
+   * command is not a run) but host services are attributed to the call and under policy.
+   * Added in ABI 1.3.
+   * @param out           receives what the command prints on standard output
+   * @param err           receives what it prints on standard error
+   * @param out_exit_code receives the process exit code on AS_OK (preset to 0)
+   * @return AS_OK; AS_ERR_INVALID_INPUT for a usage error (the kernel prints `err` and exits
+   *         2); any other error exits 1 with `err`
+   * OWNERSHIP: `out`, `err` and `out_exit_code` host-owned, valid for the call.
+   */
+  as_status (*on_command)(as_instance* instance, const as_call* call, as_writer* out,
+                          as_writer* err, int32_t* out_exit_code);
 } as_plugin_vtable;
+
+/* ------------------------------------------------------------------------------------------ */
+/* What a plugin adds to the kernel (ABI 1.3): configuration folders and CLI commands          */
+/* ------------------------------------------------------------------------------------------ */
+
+/**
+ * A configuration folder the plugin reads: every TOML file directly in `config/<name>/` is
+ * checked against `schema_json` and merged into the effective configuration under
+ * `/<name>/<file stem>`. Several plugins may declare the same folder (a module's V1 and V2 both read it) with
+ * the same schema. Added in ABI 1.3.
+ * OWNERSHIP: plugin-owned, static storage.
+ */
+typedef struct as_config_folder {
+  uint32_t struct_size;
+  const char* name;        /**< [a-z][a-z0-9_]*, not a kernel folder (env, modules, routes,
+                                policy, schema). */
+  const char* schema_json; /**< JSON Schema (draft 7) one file must hold; NULL for none. */
+} as_config_folder;
+
+/**
+ * A CLI command the plugin serves through `on_command`: `agentsys NOUN VERB [ARGS...]`, listed
+ * in `agentsys --help`. Added in ABI 1.3.
+ * OWNERSHIP: plugin-owned, static storage.
+ */
+typedef struct as_command_spec {
+  uint32_t struct_size;
+  const char* noun;    /**< e.g. "sample"; must not be a kernel noun. */
+  const char* verb;    /**< e.g. "generate"; "" when the noun alone is the command. */
+  const char* usage;   /**< e.g. "agentsys sample generate --db PATH [--json]". */
+  const char* summary; /**< One sentence for `agentsys --help`. */
+} as_command_spec;
 
 /* ------------------------------------------------------------------------------------------ */
 /* Descriptor and entry point                                                                  */
@@ -327,6 +396,13 @@ typedef struct as_plugin_descriptor {
   uint32_t flags;       /**< `AS_PLUGIN_*` flags. */
   const char* build_id; /**< Identifies the exact build (e.g. a git commit). May be NULL. */
   const as_plugin_vtable* vtable;
+
+  /* ---- ABI 1.3 ---- read only when AS_HAS_FIELD(d, as_plugin_descriptor, field). */
+
+  const as_config_folder* config_folders; /**< Folders the plugin reads. Added in ABI 1.3. */
+  size_t config_folder_count;
+  const as_command_spec* commands; /**< Commands `on_command` serves. Added in ABI 1.3. */
+  size_t command_count;
 } as_plugin_descriptor;
 
 /**
@@ -339,8 +415,9 @@ typedef struct as_plugin_descriptor {
  *
  * Example (C):
  * @code
- *   static const as_plugin_vtable vt = {sizeof(as_plugin_vtable), my_create, my_invoke,
- *                                       my_destroy, NULL, NULL, NULL};
+ *   static const as_plugin_vtable vt = {.struct_size = sizeof(as_plugin_vtable),
+ *                                       .on_create = my_create, .on_invoke = my_invoke,
+ *                                       .on_destroy = my_destroy};
  *   static const char* const mods[] = {"demo"};
  *   AS_PLUGIN_EXPORT as_status as_plugin_entry(const as_host_api* host,
  *                                              as_plugin_descriptor* out) {

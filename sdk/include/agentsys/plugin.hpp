@@ -29,6 +29,10 @@
 ///   - `void quiesce()`
 ///   - `std::string export_state()`
 ///   - `void import_state(std::string_view state_json)`
+///   - `static std::string validate_config(agentsys::Host host, std::string_view request)`:
+///     preflight's check of the configuration (ABI 1.3, `on_validate_config`)
+///   - `agentsys::CommandResult command(const agentsys::Call& call)`: the CLI commands named in
+///     `PluginInfo::commands` (ABI 1.3, `on_command`)
 ///
 /// Throw `agentsys::Error(AS_ERR_..., "message")` to fail with a specific status; any other
 /// exception becomes AS_ERR_INTERNAL with its `what()` as the message.
@@ -37,6 +41,7 @@
 
 #include <agentsys/abi.h>
 
+#include <concepts>
 #include <exception>
 #include <stdexcept>
 #include <string>
@@ -68,6 +73,28 @@ class Error : public std::runtime_error {
   as_status status_;
 };
 
+/// A configuration folder the plugin reads (see `as_config_folder`). ABI 1.3.
+struct ConfigFolder {
+  const char* name = nullptr;
+  const char* schema_json = nullptr;
+};
+
+/// A CLI command the plugin serves (see `as_command_spec`). ABI 1.3.
+struct Command {
+  const char* noun = nullptr;
+  const char* verb = "";
+  const char* usage = nullptr;
+  const char* summary = nullptr;
+};
+
+/// What `command()` returns: what to print and the exit code. Throw
+/// `Error(AS_ERR_INVALID_INPUT, ...)` for a usage error instead (exit 2).
+struct CommandResult {
+  std::string out;
+  std::string err;
+  int exit_code = 0;
+};
+
 /// What a plugin declares about itself; see `as_plugin_descriptor`.
 struct PluginInfo {
   const char* name = nullptr;
@@ -75,12 +102,16 @@ struct PluginInfo {
   const char* description = nullptr;
   as_plugin_kind kind = AS_PLUGIN_KIND_DOMAIN;
   as_impl impl = AS_IMPL_NONE;
-  std::vector<const char*> modules;
+  std::vector<const char*> modules = {};
   /// Whether `invoke` may run concurrently on one instance. Off by default: the kernel then
   /// serialises calls, which is always safe.
   bool thread_safe = false;
   /// The oldest kernel minor ABI version this plugin works with (it uses nothing newer).
   uint32_t min_abi_minor = 0;
+  /// Configuration folders the plugin reads (ABI 1.3; older kernels ignore them).
+  std::vector<ConfigFolder> config_folders = {};
+  /// CLI commands the plugin serves through `command()` (ABI 1.3).
+  std::vector<Command> commands = {};
 #ifdef AS_PLUGIN_BUILD_ID
   const char* build_id = AS_PLUGIN_BUILD_ID;
 #else
@@ -266,6 +297,20 @@ struct Adapter {
     return guarded(err, [&] { self(i)->import_state(view(state)); });
   }
 
+  static as_status validate_config(const as_host_api* host, as_str request, as_writer* out,
+                                   as_writer* err) noexcept {
+    return guarded(err, [&] { write(out, T::validate_config(Host{host, nullptr}, view(request))); });
+  }
+  static as_status command(as_instance* i, const as_call* call, as_writer* out, as_writer* err,
+                           int32_t* exit_code) noexcept {
+    return guarded(err, [&] {
+      CommandResult r = self(i)->command(Call{call});
+      write(out, r.out);
+      write(err, r.err);
+      if (exit_code != nullptr) *exit_code = r.exit_code;
+    });
+  }
+
   static as_plugin_vtable vtable() noexcept {
     as_plugin_vtable vt{};
     vt.struct_size = sizeof(as_plugin_vtable);
@@ -277,6 +322,16 @@ struct Adapter {
     if constexpr (requires(T & t, std::string_view s) { t.import_state(s); }) {
       vt.on_import_state = &import_state;
     }
+    if constexpr (requires(Host h, std::string_view s) {
+                    { T::validate_config(h, s) } -> std::convertible_to<std::string>;
+                  }) {
+      vt.on_validate_config = &validate_config;
+    }
+    if constexpr (requires(T & t, const Call& c) {
+                    { t.command(c) } -> std::same_as<CommandResult>;
+                  }) {
+      vt.on_command = &command;
+    }
     return vt;
   }
 };
@@ -287,6 +342,20 @@ as_status describe(as_plugin_descriptor* out, MakeInfo make_info) noexcept {
   try {
     static const PluginInfo info = make_info();
     static const as_plugin_vtable vt = Adapter<T>::vtable();
+    static const std::vector<as_config_folder> folders = [] {
+      std::vector<as_config_folder> v;
+      for (const ConfigFolder& f : info.config_folders) {
+        v.push_back({sizeof(as_config_folder), f.name, f.schema_json});
+      }
+      return v;
+    }();
+    static const std::vector<as_command_spec> commands = [] {
+      std::vector<as_command_spec> v;
+      for (const Command& c : info.commands) {
+        v.push_back({sizeof(as_command_spec), c.noun, c.verb, c.usage, c.summary});
+      }
+      return v;
+    }();
     as_plugin_descriptor d{};
     d.struct_size = sizeof(as_plugin_descriptor);
     d.abi_major = AS_ABI_VERSION_MAJOR;
@@ -301,6 +370,10 @@ as_status describe(as_plugin_descriptor* out, MakeInfo make_info) noexcept {
     d.flags = info.thread_safe ? static_cast<uint32_t>(AS_PLUGIN_THREAD_SAFE) : 0u;
     d.build_id = info.build_id;
     d.vtable = &vt;
+    d.config_folders = folders.empty() ? nullptr : folders.data();
+    d.config_folder_count = folders.size();
+    d.commands = commands.empty() ? nullptr : commands.data();
+    d.command_count = commands.size();
     return as_plugin_descriptor_fill(out, &d);
   } catch (...) {
     return AS_ERR_INTERNAL;

@@ -1,15 +1,13 @@
-#include "config/report_checks.hpp"
+#include "checks/report_checks.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
 #include <set>
 
-#include "config/report_version.hpp"
-#include "config/source_map.hpp"
-#include "policy/policy_gate.hpp"
+#include <openssl/evp.h>
 
-namespace agentsys::config {
+namespace agentsys::reports::checks {
 using json = nlohmann::json;
 
 namespace {
@@ -56,8 +54,7 @@ bool contains(const std::vector<std::string>& list, const std::string& s) {
   return std::find(list.begin(), list.end(), s) != list.end();
 }
 
-void check_queries(const EffectiveConfig& config, const std::string& base, const json& report,
-                   std::vector<Problem>& problems) {
+void check_queries(const std::string& base, const json& report, Findings& findings) {
   const json& queries = report.contains("queries") ? report["queries"] : json();
   if (!queries.is_array()) return;
   std::set<std::string> names;
@@ -67,15 +64,14 @@ void check_queries(const EffectiveConfig& config, const std::string& base, const
     std::string at = pointer_append(pointer_append(base, "queries"), std::to_string(i));
     if (q.contains("name") && q["name"].is_string() &&
         !names.insert(q["name"].get<std::string>()).second) {
-      problems.push_back(
-          config.problem_at(pointer_append(at, "name"), "report.query_name",
+      findings.problem(pointer_append(at, "name"), "report.query_name",
                             fmt::format("query name '{}' is used twice in this report",
-                                        q["name"].get<std::string>())));
+                                        q["name"].get<std::string>()));
     }
     if (!q.contains("sql") || !q["sql"].is_string()) continue;
     std::string sql = q["sql"];
     if (blank(sql)) {
-      problems.push_back(config.problem_at(pointer_append(at, "sql"), "report.query_sql",
+      findings.problem(pointer_append(at, "sql"), "report.query_sql",
                                            "the query's SQL is empty"));
       continue;
     }
@@ -84,17 +80,16 @@ void check_queries(const EffectiveConfig& config, const std::string& base, const
     std::set<int> expected;
     for (size_t n = 1; n <= params; ++n) expected.insert(static_cast<int>(n));
     if (used != expected) {
-      problems.push_back(config.problem_at(
+      findings.problem(
           pointer_append(at, "params"), "report.params",
           fmt::format("the SQL uses placeholders {{{}}} but params lists {} value{} ($1..${} "
                       "are bound to params in order)",
-                      fmt::join(used, ", "), params, params == 1 ? "" : "s", params)));
+                      fmt::join(used, ", "), params, params == 1 ? "" : "s", params));
     }
   }
 }
 
-void check_transform(const EffectiveConfig& config, const std::string& base, const json& report,
-                     std::vector<Problem>& problems) {
+void check_transform(const std::string& base, const json& report, Findings& findings) {
   if (!report.contains("transform") || !report["transform"].is_object()) return;
   const json& t = report["transform"];
   std::vector<std::string> group_by = strings_of(t.value("group_by", json()));
@@ -108,59 +103,54 @@ void check_transform(const EffectiveConfig& config, const std::string& base, con
     std::string name = m["name"];
     for (const std::string& operand : strings_of(m.value("of", json()))) {
       if (!contains(metrics, operand)) {
-        problems.push_back(config.problem_at(
+        findings.problem(
             pointer_append(at, "of"), "report.metric",
             fmt::format("metric '{}' uses '{}', which is not a metric defined before it", name,
-                        operand)));
+                        operand));
       }
     }
     if (contains(metrics, name) || contains(group_by, name)) {
-      problems.push_back(config.problem_at(
+      findings.problem(
           pointer_append(at, "name"), "report.metric",
-          fmt::format("metric name '{}' is already a metric or a group_by field", name)));
+          fmt::format("metric name '{}' is already a metric or a group_by field", name));
     }
     metrics.push_back(name);
   }
   for (const std::string& key : strings_of(report.value("key_fields", json()))) {
     if (!contains(group_by, key)) {
-      problems.push_back(
-          config.problem_at(pointer_append(base, "key_fields"), "report.fields",
-                            fmt::format("key field '{}' is not one of transform.group_by", key)));
+      findings.problem(pointer_append(base, "key_fields"), "report.fields",
+                            fmt::format("key field '{}' is not one of transform.group_by", key));
     }
   }
   for (const std::string& value : strings_of(report.value("value_fields", json()))) {
     if (!contains(metrics, value)) {
-      problems.push_back(config.problem_at(
+      findings.problem(
           pointer_append(base, "value_fields"), "report.fields",
-          fmt::format("value field '{}' is not a metric of transform.metrics", value)));
+          fmt::format("value field '{}' is not a metric of transform.metrics", value));
     }
   }
 }
 
 }  // namespace
 
-void check_reports(const EffectiveConfig& config, std::vector<Problem>& problems) {
-  // value() returns a copy: keep it alive for the whole loop.
-  const json reports = config.value("/reports");
+void check_reports(const json& reports, Findings& findings) {
   if (!reports.is_object()) return;
   for (const auto& [stem, report] : reports.items()) {
     if (!report.is_object()) continue;
     std::string base = pointer_append("/reports", stem);
     if (report.contains("name") && report["name"] != stem) {
-      problems.push_back(config.problem_at(
+      findings.problem(
           pointer_append(base, "name"), "report.name",
           fmt::format("the report is named {} but its file is reports/{}.toml: they must be the "
                       "same",
-                      report["name"].dump(), stem)));
+                      report["name"].dump(), stem));
     }
-    check_queries(config, base, report, problems);
-    check_transform(config, base, report, problems);
+    check_queries(base, report, findings);
+    check_transform(base, report, findings);
   }
 }
 
-void check_report_sql(const EffectiveConfig& config, PolicyGate& policy,
-                      std::vector<Problem>& problems) {
-  const json reports = config.value("/reports");
+void ask_report_sql(const json& reports, Findings& findings) {
   if (!reports.is_object()) return;
   for (const auto& [stem, report] : reports.items()) {
     if (!report.is_object() || !report.contains("queries") || !report["queries"].is_array()) {
@@ -177,24 +167,33 @@ void check_report_sql(const EffectiveConfig& config, PolicyGate& policy,
           pointer_append(pointer_append(pointer_append(pointer_append("/reports", stem), "queries"),
                                         std::to_string(i)),
                          "sql");
-      PolicyDecision d =
-          policy.decide({{"kind", "sql"}, {"sql", q["sql"]}, {"context", "read_only"}});
-      if (!d.allowed()) {
-        problems.push_back(config.problem_at(
-            at, "report.sql_policy",
-            fmt::format("the policy answers {} in the read_only SQL context (rule {}): {}",
-                        d.decision, d.rule, d.reason)));
-      }
+      findings.ask_policy(at, "report.sql_policy", "in the read_only SQL context",
+                          {{"kind", "sql"}, {"sql", q["sql"]}, {"context", "read_only"}});
     }
   }
 }
 
-json report_versions(const EffectiveConfig& config) {
+std::string report_rule_version(const json& definition) {
+  const std::string canonical = definition.dump();
+  unsigned char digest[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  if (EVP_Digest(canonical.data(), canonical.size(), digest, &len, EVP_sha256(), nullptr) != 1) {
+    return {};
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex;
+  for (unsigned int i = 0; i < 8 && i < len; ++i) {
+    hex += kHex[digest[i] >> 4];
+    hex += kHex[digest[i] & 0xF];
+  }
+  return hex;
+}
+
+json report_versions(const json& reports) {
   json out = json::object();
-  const json reports = config.value("/reports");
   if (!reports.is_object()) return out;
   for (const auto& [stem, report] : reports.items()) out[stem] = report_rule_version(report);
   return out;
 }
 
-}  // namespace agentsys::config
+}  // namespace agentsys::reports::checks
