@@ -70,9 +70,8 @@ std::pair<std::string, std::string> malformed(const HttpRequest& r) {
     });
     if (!name) return {"http.bad_host", "host '" + r.host + "' is not a lower-case host name"};
     // Numeric forms inet_pton refuses ("127.1", "2130706433") still reach an address.
-    const bool numeric = std::all_of(r.host.begin(), r.host.end(), [](char c) {
-      return (c >= '0' && c <= '9') || c == '.';
-    });
+    const bool numeric = std::all_of(r.host.begin(), r.host.end(),
+                                     [](char c) { return (c >= '0' && c <= '9') || c == '.'; });
     if (numeric || r.host.rfind("0x", 0) == 0)
       return {"http.ambiguous_host", "host '" + r.host + "' is a non-canonical IP address"};
   }
@@ -166,8 +165,8 @@ Decision HttpPolicy::decide(const HttpRequest& r) const {
     }
     last = &*it;
   }
-  Decision d = Decision::allow(last->id, what + " is allowed by " + last->id + " (" +
-                                             last->layer + ")");
+  Decision d =
+      Decision::allow(last->id, what + " is allowed by " + last->id + " (" + last->layer + ")");
   d.limits = limits_;
   return d;
 }

@@ -494,7 +494,8 @@ class Reader {
     }
     for (const char* limit : kLimits) {
       if (!v.contains(limit)) continue;
-      if (!v[limit].is_number_unsigned()) {
+      // TOML integers arrive signed: accept any integer that is not negative.
+      if (!v[limit].is_number_integer() || v[limit].get<int64_t>() < 0) {
         problem(at(p, limit), "type", "must be a non-negative integer, got " + type_name(v[limit]));
         continue;
       }
