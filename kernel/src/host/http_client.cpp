@@ -57,7 +57,8 @@ size_t on_header(char* data, size_t size, size_t count, void* user) {
   const size_t colon = line.find(':');
   if (colon != std::string_view::npos) {
     std::string_view value = line.substr(colon + 1);
-    while (!value.empty() && (value.front() == ' ' || value.front() == '\t')) value.remove_prefix(1);
+    while (!value.empty() && (value.front() == ' ' || value.front() == '\t'))
+      value.remove_prefix(1);
     while (!value.empty() && (value.back() == '\r' || value.back() == '\n' || value.back() == ' '))
       value.remove_suffix(1);
     x.result.headers.emplace_back(std::string(line.substr(0, colon)), std::string(value));

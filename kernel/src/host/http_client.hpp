@@ -35,9 +35,9 @@ struct HttpTransfer {
   const HttpHeaders* headers = nullptr;
   std::string_view body;
   uint64_t timeout_ms = 30'000;
-  uint64_t max_response_bytes = 0;       ///< over it: Failure::too_large
+  uint64_t max_response_bytes = 0;            ///< over it: Failure::too_large
   const std::atomic<bool>* cancel = nullptr;  ///< the call's flag: Failure::cancelled
-  int64_t deadline_unix_ms = 0;          ///< the call's deadline: Failure::timeout
+  int64_t deadline_unix_ms = 0;               ///< the call's deadline: Failure::timeout
   std::function<HeadAction(const HttpExchange&)> on_head;
   std::function<bool(std::string_view)> on_body;  ///< false: Failure::stopped
 };

@@ -22,10 +22,10 @@ bool is_token_char(char c) {
 
 bool is_secret_header(std::string_view name) {
   const std::string n = lower(name);
-  static constexpr std::array<std::string_view, 5> kExact = {
-      "authorization", "proxy-authorization", "cookie", "set-cookie", "x-api-key"};
-  static constexpr std::array<std::string_view, 6> kParts = {"token", "secret", "key",
-                                                              "password", "auth", "session"};
+  static constexpr std::array<std::string_view, 5> kExact = {"authorization", "proxy-authorization",
+                                                             "cookie", "set-cookie", "x-api-key"};
+  static constexpr std::array<std::string_view, 6> kParts = {"token",    "secret", "key",
+                                                             "password", "auth",   "session"};
   if (std::find(kExact.begin(), kExact.end(), n) != kExact.end()) return true;
   return std::any_of(kParts.begin(), kParts.end(),
                      [&](std::string_view p) { return n.find(p) != std::string::npos; });

@@ -50,13 +50,12 @@ std::string location_of(const HttpExchange& x) {
 /// Asks policy for the hop to `c.target`; fills `c.limits` and `c.rule` when allowed.
 as_status authorise(HttpCall& c, const std::string& from, as_writer* err) {
   as_status status = AS_OK;
-  auto decision = service::decide(c.service, c.req, http_policy_request(c.spec.method, c.target),
-                                  err, status);
+  auto decision =
+      service::decide(c.service, c.req, http_policy_request(c.spec.method, c.target), err, status);
   if (!decision) return status;
-  const std::string what =
-      from.empty() ? fmt::format("{} {}", c.spec.method, c.target.display())
-                   : fmt::format("a redirect from {} to {} {}", from, c.spec.method,
-                                 c.target.display());
+  const std::string what = from.empty() ? fmt::format("{} {}", c.spec.method, c.target.display())
+                                        : fmt::format("a redirect from {} to {} {}", from,
+                                                      c.spec.method, c.target.display());
   if (as_status s = service::enforce(c.service, what, *decision, err); s != AS_OK) return s;
   c.limits = bounded_limits(c.spec.asked, decision->detail.value("limits", json::object()));
   c.rule = decision->rule;
@@ -64,9 +63,14 @@ as_status authorise(HttpCall& c, const std::string& from, as_writer* err) {
 }
 
 json side_effect(const HttpCall& c, size_t hop) {
-  json d{{"method", c.spec.method}, {"scheme", c.target.scheme}, {"host", c.target.host},
-         {"port", c.target.port},   {"path", c.target.path},     {"rule", c.rule},
-         {"request_bytes", c.spec.body.size()}, {"headers", redacted(c.spec.headers)},
+  json d{{"method", c.spec.method},
+         {"scheme", c.target.scheme},
+         {"host", c.target.host},
+         {"port", c.target.port},
+         {"path", c.target.path},
+         {"rule", c.rule},
+         {"request_bytes", c.spec.body.size()},
+         {"headers", redacted(c.spec.headers)},
          {"hop", hop}};
   if (c.req.shadow()) d["sandbox"] = "shadow";
   return d;
@@ -96,10 +100,10 @@ HeadAction on_head(const HttpCall& c, BodyTarget& body, const HttpExchange& head
     return HeadAction::discard;
   }
   if (body.sink == nullptr || body.sink->on_head == nullptr) return HeadAction::deliver;
-  const std::string text = json{{"status", head.status},
-                                {"headers", headers_json(head.headers)},
-                                {"url", c.target.url}}
-                               .dump(-1, ' ', false, json::error_handler_t::replace);
+  const std::string text = json{
+      {"status", head.status},
+      {"headers", headers_json(head.headers)},
+      {"url", c.target.url}}.dump(-1, ' ', false, json::error_handler_t::replace);
   if (body.sink->on_head(body.sink->user, as_str{text.data(), text.size()}) != 0) {
     body.stopped = true;
     return HeadAction::stop;
@@ -128,15 +132,15 @@ as_status failure(const HttpCall& c, const HttpExchange& x, as_writer* err) {
     case HttpExchange::Failure::none:
     case HttpExchange::Failure::stopped: return AS_OK;
     case HttpExchange::Failure::timeout:
-      return service::fail(err, AS_ERR_TIMEOUT,
-                           deadline ? fmt::format("{}: {} was stopped at the call's deadline",
-                                                  c.service, what)
-                                    : fmt::format("{}: {} took longer than timeout_ms ({} ms)",
-                                                  c.service, what, c.limits.timeout_ms));
+      return service::fail(
+          err, AS_ERR_TIMEOUT,
+          deadline ? fmt::format("{}: {} was stopped at the call's deadline", c.service, what)
+                   : fmt::format("{}: {} took longer than timeout_ms ({} ms)", c.service, what,
+                                 c.limits.timeout_ms));
     case HttpExchange::Failure::cancelled:
-      return service::fail(err, AS_ERR_CANCELLED,
-                           fmt::format("{}: {} was aborted: the call was cancelled", c.service,
-                                       what));
+      return service::fail(
+          err, AS_ERR_CANCELLED,
+          fmt::format("{}: {} was aborted: the call was cancelled", c.service, what));
     case HttpExchange::Failure::too_large:
       return service::fail(
           err, AS_ERR_INVALID_INPUT,
@@ -173,12 +177,9 @@ std::string follow(HttpCall& c, const HttpExchange& x) {
 }
 
 json summary(const HttpCall& c, const HttpExchange& x) {
-  return {{"status", x.status},
-          {"headers", headers_json(x.headers)},
-          {"url", c.target.url},
-          {"redirects", c.redirects},
-          {"bytes", x.bytes},
-          {"latency_ms", static_cast<double>(unix_ms_now() - c.started_ms)},
+  return {{"status", x.status},  {"headers", headers_json(x.headers)},
+          {"url", c.target.url}, {"redirects", c.redirects},
+          {"bytes", x.bytes},    {"latency_ms", static_cast<double>(unix_ms_now() - c.started_ms)},
           {"dry_run", false}};
 }
 
@@ -238,8 +239,9 @@ as_status run(std::string_view name, as_host_ctx* ctx, const as_call* call, as_s
     }
     from = c.target.display();
     if (std::string p = follow(c, x); !p.empty()) {
-      return service::fail(err, AS_ERR_UNAVAILABLE,
-                           fmt::format("{}: cannot follow the redirect from {}: {}", name, from, p));
+      return service::fail(
+          err, AS_ERR_UNAVAILABLE,
+          fmt::format("{}: cannot follow the redirect from {}: {}", name, from, p));
     }
     if (body.buffer != nullptr) body.buffer->clear();
   }

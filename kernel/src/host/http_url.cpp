@@ -34,7 +34,8 @@ std::string split(CURLU* u, HttpTarget& out) {
   }
   out.host = part(u, CURLUPART_HOST).value_or("");
   std::transform(out.host.begin(), out.host.end(), out.host.begin(), ::tolower);
-  if (out.host.size() > 2 && out.host.front() == '[') out.host = out.host.substr(1, out.host.size() - 2);
+  if (out.host.size() > 2 && out.host.front() == '[')
+    out.host = out.host.substr(1, out.host.size() - 2);
   if (out.host.empty()) return "the URL has no host";
   if (part(u, CURLUPART_ZONEID)) return "IPv6 zone ids are refused";
   const std::string port = part(u, CURLUPART_PORT, CURLU_DEFAULT_PORT).value_or("0");
@@ -86,7 +87,7 @@ std::string resolve_http_location(const HttpTarget& base, std::string_view locat
 }
 
 nlohmann::json http_policy_request(std::string_view method, const HttpTarget& target) {
-  return {{"kind", "http"},   {"method", method},     {"url", target.display()},
+  return {{"kind", "http"},          {"method", method},    {"url", target.display()},
           {"scheme", target.scheme}, {"host", target.host}, {"port", target.port},
           {"path", target.path}};
 }
