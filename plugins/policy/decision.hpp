@@ -1,6 +1,7 @@
 #pragma once
 // A policy decision and the typed requests the engine decides on. The JSON forms live in
 // engine.cpp (request parsing) and decision_json (to_json below).
+#include <cstdint>
 #include <initializer_list>
 #include <optional>
 #include <string>
@@ -52,15 +53,18 @@ struct Decision {
   std::string canonical;                 ///< path: the canonical path; command: the cwd
   std::vector<std::string> tables;       ///< sql: tables referenced (normalised)
   std::string statement;                 ///< sql: "SELECT", "DELETE", "COPY", ...
+  /// http: the ceilings the host must enforce (max_response_bytes ...), narrowest layer wins.
+  std::vector<std::pair<std::string, uint64_t>> limits;
 
   static Decision allow(std::string rule, std::string reason) {
-    return {Verdict::allow, std::move(rule), std::move(reason), {}, {}, {}, {}, {}, {}};
+    return {Verdict::allow, std::move(rule), std::move(reason), {}, {}, {}, {}, {}, {}, {}};
   }
   static Decision deny(std::string rule, std::string reason) {
-    return {Verdict::deny, std::move(rule), std::move(reason), {}, {}, {}, {}, {}, {}};
+    return {Verdict::deny, std::move(rule), std::move(reason), {}, {}, {}, {}, {}, {}, {}};
   }
   static Decision needs_approval(std::string rule, std::string reason) {
-    return {Verdict::needs_approval, std::move(rule), std::move(reason), {}, {}, {}, {}, {}, {}};
+    return {
+        Verdict::needs_approval, std::move(rule), std::move(reason), {}, {}, {}, {}, {}, {}, {}};
   }
 };
 
@@ -79,6 +83,15 @@ struct PathRequest {
 struct SqlRequest {
   std::string sql;
   std::string context = "read_only";
+};
+
+/// An HTTP request as the kernel split it (one URL parser: the HTTP client's own).
+struct HttpRequest {
+  std::string method;  ///< upper case, e.g. "GET"
+  std::string scheme;  ///< "http" or "https"
+  std::string host;    ///< lower case; an IPv6 literal without brackets
+  uint32_t port = 0;
+  std::string path;  ///< starts with '/', without the query
 };
 
 struct ActionRequest {

@@ -31,6 +31,12 @@ void check_duplicate_ids(const std::vector<LayerDoc>& layers, Problems& problems
       }
       for (const auto& r : l.path->deny) note(l, r.id, r.pointer);
     }
+    if (l.http) {
+      if (l.http->allow) {
+        for (const auto& r : *l.http->allow) note(l, r.id, r.pointer);
+      }
+      for (const auto& r : l.http->deny) note(l, r.id, r.pointer);
+    }
     if (l.action) {
       for (const auto& r : l.action->deny) note(l, r.id, r.pointer);
       for (const auto& r : l.action->approve) note(l, r.id, r.pointer);
@@ -59,6 +65,22 @@ std::optional<std::string> optional_string(const json& request, const char* name
   return it->get<std::string>();
 }
 
+/// {"method", "scheme", "host", "port", "path"}: the kernel splits the URL (agentsys's HTTP
+/// client's own parser), so that policy decides on exactly what will be requested.
+HttpRequest http_request(const json& request) {
+  HttpRequest r;
+  r.method = string_field(request, "method", "GET, POST, ...");
+  r.scheme = string_field(request, "scheme", "http or https");
+  r.host = string_field(request, "host", "the host, lower case");
+  const json& port = field(request, "port", "the port number");
+  if (!port.is_number_unsigned() || port.get<uint64_t>() > 65535) {
+    throw RequestError("field 'port' must be an integer from 1 to 65535");
+  }
+  r.port = port.get<uint32_t>();
+  r.path = string_field(request, "path", "the path, without the query");
+  return r;
+}
+
 }  // namespace
 
 std::unique_ptr<Engine> Engine::build(const json& config, Problems& problems,
@@ -77,6 +99,7 @@ std::unique_ptr<Engine> Engine::build(const json& config, Problems& problems,
   engine->command_.build(parsed.layers, parsed.vars, problems);
   engine->sql_.build(parsed.layers, problems);
   engine->action_.build(parsed.layers);
+  engine->http_.build(parsed.layers);
   if (!problems.empty()) return nullptr;
   return engine;
 }
@@ -95,6 +118,8 @@ Decision Engine::decide(const SqlRequest& r) const { return sql_.decide(r); }
 
 Decision Engine::decide(const ActionRequest& r) const { return action_.decide(r); }
 
+Decision Engine::decide(const HttpRequest& r) const { return http_.decide(r); }
+
 json Engine::to_json(const Decision& d, std::string_view kind) {
   json out{{"decision", verdict_name(d.verdict)}, {"rule", d.rule}, {"reason", d.reason}};
   if (kind == "command") {
@@ -111,13 +136,17 @@ json Engine::to_json(const Decision& d, std::string_view kind) {
   } else if (kind == "sql") {
     out["tables"] = d.tables;
     if (!d.statement.empty()) out["statement"] = d.statement;
+  } else if (kind == "http" && d.verdict == Verdict::allow) {
+    json limits = json::object();
+    for (const auto& [name, value] : d.limits) limits[name] = value;
+    out["limits"] = limits;
   }
   return out;
 }
 
 json Engine::decide_json(const json& request) const {
   if (!request.is_object()) throw RequestError("the request must be a JSON object");
-  const std::string kind = string_field(request, "kind", "command, path, sql or action");
+  const std::string kind = string_field(request, "kind", "command, path, sql, action or http");
   Vars call_vars;
   if (auto it = request.find("vars"); it != request.end() && !it->is_null()) {
     if (!it->is_object()) throw RequestError("field 'vars' must be an object");
@@ -178,7 +207,8 @@ json Engine::decide_json(const json& request) const {
     if (auto m = optional_string(request, "module")) r.module = *m;
     return to_json(decide(r), kind);
   }
-  throw RequestError("unknown kind '" + kind + "' (expected command, path, sql or action)");
+  if (kind == "http") return to_json(decide(http_request(request)), kind);
+  throw RequestError("unknown kind '" + kind + "' (expected command, path, sql, action or http)");
 }
 
 json Engine::describe() const {
@@ -203,7 +233,8 @@ json Engine::describe() const {
           {"command", command_.describe()},
           {"path", path_.describe()},
           {"sql", sql_.describe()},
-          {"action", action_.describe()}};
+          {"action", action_.describe()},
+          {"http", http_.describe()}};
 }
 
 json validate_config(const json& config) {

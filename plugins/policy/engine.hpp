@@ -1,6 +1,6 @@
 #pragma once
 // The policy engine: the merged layers of one configuration, deciding command, path, SQL and
-// action requests. Immutable once built, so decisions may run concurrently.
+// action requests, and HTTP requests. Immutable once built, so decisions may run concurrently.
 //
 // Layering (deny-overrides; see docs/policy.md): a deny rule of ANY layer wins; a request is
 // allowed only if EVERY layer that declares allow rules for its kind (for paths: its access;
@@ -15,6 +15,7 @@
 #include "action_policy.hpp"
 #include "command_policy.hpp"
 #include "decision.hpp"
+#include "http_policy.hpp"
 #include "path_policy.hpp"
 #include "policy_config.hpp"
 #include "problems.hpp"
@@ -45,6 +46,7 @@ class Engine {
   [[nodiscard]] Decision decide(const PathRequest& r, const Vars& call_vars = {}) const;
   [[nodiscard]] Decision decide(const SqlRequest& r) const;
   [[nodiscard]] Decision decide(const ActionRequest& r) const;
+  [[nodiscard]] Decision decide(const HttpRequest& r) const;
 
   /// The plugin's `decide` action: request JSON in, decision JSON out. Throws RequestError.
   [[nodiscard]] nlohmann::json decide_json(const nlohmann::json& request) const;
@@ -67,6 +69,7 @@ class Engine {
   PathPolicy path_;
   SqlPolicy sql_;
   ActionPolicy action_;
+  HttpPolicy http_;
 };
 
 /// The plugin's `validate` action: {"ok": true} or {"ok": false, "problems": [...]}.

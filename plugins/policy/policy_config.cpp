@@ -90,7 +90,8 @@ PolicyConfig parse_config(const nlohmann::json& config, Problems& problems) {
       problems.add(kEnvelope, p + "/name", "duplicate_layer", "layer '" + name + "' appears twice");
     }
     if (!layer.contains("document") || layer["document"].is_null()) {
-      out.layers.push_back(LayerDoc{name, source, {}, {}, {}, {}});  // an empty layer says nothing
+      out.layers.push_back(
+          LayerDoc{name, source, {}, {}, {}, {}, {}});  // an empty layer says nothing
       continue;
     }
     out.layers.push_back(parse_layer(name, source, layer["document"], out.vars, problems));

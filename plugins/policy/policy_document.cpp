@@ -446,6 +446,83 @@ class Reader {
     return doc;
   }
 
+  std::optional<std::vector<uint32_t>> ports(const json& v, const std::string& pointer) {
+    if (!v.is_array()) {
+      problem(pointer, "type", "must be an array of port numbers, got " + type_name(v));
+      return std::nullopt;
+    }
+    std::vector<uint32_t> out;
+    for (size_t i = 0; i < v.size(); ++i) {
+      if (!v[i].is_number_integer() || v[i].get<int64_t>() < 1 || v[i].get<int64_t>() > 65535) {
+        problem(at(pointer, i), "port", "a port must be an integer from 1 to 65535");
+        continue;
+      }
+      out.push_back(v[i].get<uint32_t>());
+    }
+    return out;
+  }
+
+  HttpRuleDoc http_rule(const json& r, const std::string& rp, const std::string& generated) {
+    HttpRuleDoc rule;
+    rule.pointer = rp;
+    rule.id = rule_id(r, rp, generated);
+    if (r.contains("description")) (void)string(r["description"], at(rp, "description"));
+    if (r.contains("schemes")) rule.schemes = strings(r["schemes"], at(rp, "schemes"));
+    if (r.contains("hosts")) rule.hosts = strings(r["hosts"], at(rp, "hosts"));
+    if (r.contains("ports")) rule.ports = ports(r["ports"], at(rp, "ports"));
+    if (r.contains("methods")) rule.methods = strings(r["methods"], at(rp, "methods"));
+    if (r.contains("path_prefixes")) {
+      rule.path_prefixes = strings(r["path_prefixes"], at(rp, "path_prefixes"));
+      for (const auto& prefix : rule.path_prefixes.value_or(std::vector<std::string>{})) {
+        if (prefix.empty() || prefix[0] != '/') {
+          problem(at(rp, "path_prefixes"), "path_prefix",
+                  "path prefix '" + prefix + "' must start with '/'");
+        }
+      }
+    }
+    return rule;
+  }
+
+  HttpDoc http(const json& v, const std::string& p) {
+    HttpDoc doc;
+    static constexpr const char* kLimits[] = {"max_request_bytes", "max_response_bytes",
+                                              "max_redirects", "timeout_ms"};
+    if (!table(v, p,
+               {"allow", "deny", "max_request_bytes", "max_response_bytes", "max_redirects",
+                "timeout_ms"})) {
+      return doc;
+    }
+    for (const char* limit : kLimits) {
+      if (!v.contains(limit)) continue;
+      // TOML integers arrive signed: accept any integer that is not negative.
+      if (!v[limit].is_number_integer() || v[limit].get<int64_t>() < 0) {
+        problem(at(p, limit), "type", "must be a non-negative integer, got " + type_name(v[limit]));
+        continue;
+      }
+      doc.limits.emplace_back(limit, v[limit].get<uint64_t>());
+    }
+    static constexpr std::initializer_list<const char*> kFields = {
+        "id", "description", "schemes", "hosts", "ports", "methods", "path_prefixes"};
+    if (v.contains("allow")) {
+      doc.allow.emplace();
+      each_rule(v["allow"], at(p, "allow"), [&](const json& r, const std::string& rp, size_t i) {
+        if (!table(r, rp, kFields)) return;
+        if (!r.contains("hosts")) {
+          problem(at(rp, "hosts"), "required", "missing required field 'hosts'");
+          return;
+        }
+        doc.allow->push_back(http_rule(r, rp, "http.allow[" + std::to_string(i) + "]"));
+      });
+    }
+    if (v.contains("deny")) {
+      each_rule(v["deny"], at(p, "deny"), [&](const json& r, const std::string& rp, size_t i) {
+        if (!table(r, rp, kFields)) return;
+        doc.deny.push_back(http_rule(r, rp, "http.deny[" + std::to_string(i) + "]"));
+      });
+    }
+    return doc;
+  }
+
  private:
   std::string layer_;
   std::string source_;
@@ -461,7 +538,8 @@ LayerDoc parse_layer(const std::string& name, const std::string& source,
   layer.name = name;
   layer.source = source;
   Reader r(name, source, fixed_vars, problems);
-  if (!r.table(document, "", {"version", "description", "command", "path", "sql", "action"})) {
+  if (!r.table(document, "",
+               {"version", "description", "command", "path", "sql", "action", "http"})) {
     return layer;
   }
   if (document.contains("version")) {
@@ -477,6 +555,7 @@ LayerDoc parse_layer(const std::string& name, const std::string& source,
   if (document.contains("path")) layer.path = r.path(document["path"], "/path");
   if (document.contains("sql")) layer.sql = r.sql(document["sql"], "/sql");
   if (document.contains("action")) layer.action = r.action(document["action"], "/action");
+  if (document.contains("http")) layer.http = r.http(document["http"], "/http");
   return layer;
 }
 

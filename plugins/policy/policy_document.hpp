@@ -86,6 +86,23 @@ struct ActionDoc {
   std::vector<ActionRuleDoc> approve;
 };
 
+/// An http rule: every field given must match; an omitted field matches anything.
+struct HttpRuleDoc {
+  std::string id;
+  std::string pointer;
+  std::optional<std::vector<std::string>> schemes;
+  std::optional<std::vector<std::string>> hosts;  ///< "name", "*.suffix", "10.0.0.0/8", "::1"
+  std::optional<std::vector<uint32_t>> ports;
+  std::optional<std::vector<std::string>> methods;  ///< upper case, or "*"
+  std::optional<std::vector<std::string>> path_prefixes;
+};
+
+struct HttpDoc {
+  std::optional<std::vector<HttpRuleDoc>> allow;  ///< present (even empty) = constrains
+  std::vector<HttpRuleDoc> deny;
+  std::vector<std::pair<std::string, uint64_t>> limits;  ///< max_response_bytes ...
+};
+
 struct LayerDoc {
   std::string name;    ///< e.g. "base", "prod", "module:report_orchestrator"
   std::string source;  ///< e.g. "config/policy/prod.toml"
@@ -93,6 +110,7 @@ struct LayerDoc {
   std::optional<PathDoc> path;
   std::optional<SqlDoc> sql;
   std::optional<ActionDoc> action;
+  std::optional<HttpDoc> http;
 };
 
 /// Parses one layer. Problems are added to `problems`; the returned document holds whatever was

@@ -86,7 +86,7 @@ TEST_CASE("--version and --help exit 0, no command is a usage error") {
   Cli cli;
   Result v = cli({"--version"});
   CHECK(v.exit_code == 0);
-  CHECK(contains(v.out, "plugin ABI 1.2"));
+  CHECK(contains(v.out, "plugin ABI 1.3"));
   Result h = cli({"--help"});
   CHECK(h.exit_code == 0);
   CHECK(contains(h.out, "plugins list"));
@@ -176,8 +176,8 @@ TEST_CASE("every bad plugin is refused with one line naming the file and why, th
   CHECK(contains(refused["not_a_library"], "not a loadable shared library"));
   CHECK(contains(refused["no_entry"], "no 'as_plugin_entry' symbol"));
   CHECK(
-      contains(refused["abi_major_2"], "built for plugin ABI 2.3 but this kernel speaks ABI 1.2"));
-  CHECK(contains(refused["abi_minor_future"], "needs plugin ABI 1.9 or newer"));
+      contains(refused["abi_major_2"], "built for plugin ABI 2.3 but this kernel speaks ABI 1.3"));
+  CHECK(contains(refused["abi_minor_future"], "needs plugin ABI 1.10 or newer"));
   CHECK(refused["null_name"] == "malformed descriptor: null or empty name");
   CHECK(contains(refused["unknown_kind"], "unknown kind 42"));
   CHECK(contains(refused["missing_invoke"], "required hook on_invoke is null"));

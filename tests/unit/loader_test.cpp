@@ -36,13 +36,13 @@ TEST_CASE("loader refuses a library without the entry symbol") {
 
 TEST_CASE("loader refuses another ABI major and names both versions") {
   CHECK(refusal(bad("abi_major_2")) ==
-        "built for plugin ABI 2.3 but this kernel speaks ABI 1.2 (the major version must match): "
+        "built for plugin ABI 2.3 but this kernel speaks ABI 1.3 (the major version must match): "
         "rebuild the plugin against AgentSystemSDK 1.x");
 }
 
 TEST_CASE("loader refuses a plugin that needs a newer minor ABI") {
   CHECK(refusal(bad("abi_minor_future")) ==
-        "needs plugin ABI 1.9 or newer but this kernel provides 1.2: upgrade the kernel");
+        "needs plugin ABI 1.10 or newer but this kernel provides 1.3: upgrade the kernel");
 }
 
 TEST_CASE("loader refuses malformed descriptors") {

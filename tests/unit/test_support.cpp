@@ -68,7 +68,8 @@ std::vector<int> processes_with_argv(const std::vector<std::string>& argv) {
 }
 
 void PolicedSink::enable(ModuleRegistry& registry, const std::filesystem::path& state_dir,
-                         RunStore* log, HostEnvironment environment) {
+                         RunStore* log, HostEnvironment environment,
+                         const std::vector<std::string>& env_layers) {
   LoadResult policy = PluginLibrary::load(bundled("policy"));
   REQUIRE_MESSAGE(policy, policy.error);
   REQUIRE(registry.install(policy.library, ModuleRegistry::Install::add).empty());
@@ -84,6 +85,13 @@ void PolicedSink::enable(ModuleRegistry& registry, const std::filesystem::path& 
         {"config_dir", (kSourceDir / "config").string()},
         {"repo_root", kSourceDir.string()}}},
       {"layers", {{{"name", "base"}, {"source", "base.toml"}, {"document", base.document}}}}};
+  for (const std::string& name : env_layers) {
+    auto layer =
+        config::parse_toml_file(kSourceDir / "config/policy" / (name + ".toml"), name + ".toml");
+    REQUIRE_MESSAGE(layer.ok, layer.error.message);
+    config["layers"].push_back(
+        {{"name", name}, {"source", name + ".toml"}, {"document", layer.document}});
+  }
   gate_ = std::make_unique<PolicyGate>(registry, log, config);
   services_ = std::make_unique<HostServices>(*gate_, std::move(environment));
 }

@@ -86,8 +86,10 @@ class PolicedSink final : public HostSink {
 
   /// Loads the policy plugin into `registry` and turns the services on. Runs work in
   /// <state_dir>/runs/<run_id>; `databases` are what run_sql may name; decisions go to `log`.
+  /// `env_layers` (e.g. {"dev"}) adds config/policy/<name>.toml layers after base.
   void enable(ModuleRegistry& registry, const std::filesystem::path& state_dir,
-              RunStore* log = nullptr, HostEnvironment environment = {});
+              RunStore* log = nullptr, HostEnvironment environment = {},
+              const std::vector<std::string>& env_layers = {});
   ~PolicedSink() override;
 
  private:

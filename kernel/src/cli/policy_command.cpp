@@ -9,6 +9,7 @@
 #include "cli/command.hpp"
 #include "cli/table.hpp"
 #include "config/config_loader.hpp"
+#include "host/http_url.hpp"
 #include "policy/policy_gate.hpp"
 
 namespace agentsys::cli {
@@ -49,7 +50,20 @@ json request_for(const std::string& kind, const std::string& input, const std::s
     if (!context.empty()) r["module"] = context;
     return r;
   }
-  throw UsageError(fmt::format("--kind must be one of command, path, sql, action; got '{}'", kind));
+  if (kind == "http") {
+    // "METHOD URL", or a bare URL for a GET; split by the HTTP client's own URL parser.
+    const size_t space = input.find(' ');
+    const std::string method = space == std::string::npos ? "GET" : input.substr(0, space);
+    const std::string url = space == std::string::npos ? input : input.substr(space + 1);
+    if (!context.empty()) throw UsageError("--context is not used with --kind http");
+    HttpTarget target;
+    if (std::string problem = parse_http_url(url, target); !problem.empty()) {
+      throw UsageError(fmt::format("--input: '{}': {}", url, problem));
+    }
+    return http_policy_request(method, target);
+  }
+  throw UsageError(
+      fmt::format("--kind must be one of command, path, sql, action, http; got '{}'", kind));
 }
 
 }  // namespace
@@ -60,10 +74,10 @@ int policy_check(CommandContext& ctx) {
   std::string context;
   bool as_json = false;
   po::options_description desc("Options");
-  desc.add_options()                                                           //
-      ("kind", po::value(&kind)->required(), "command | path | sql | action")  //
+  desc.add_options()                                                                  //
+      ("kind", po::value(&kind)->required(), "command | path | sql | action | http")  //
       ("input", po::value(&input)->required(),
-       "command line (or a JSON array of argv), path, SQL text, or action name")  //
+       "command line (or a JSON array of argv), path, SQL text, action name, or 'METHOD URL'")  //
       ("context", po::value(&context),
        "path: read|write (default read); sql: the SQL context (default read_only); action: "
        "the module")  //

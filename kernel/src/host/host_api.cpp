@@ -6,6 +6,7 @@
 
 #include "host/call_frame.hpp"
 #include "host/file_services.hpp"
+#include "host/http_service.hpp"
 #include "host/policy_check_service.hpp"
 #include "host/query_runs_service.hpp"
 #include "host/run_command_service.hpp"
@@ -65,20 +66,10 @@ int host_is_cancelled(as_host_ctx* /*ctx*/, const as_call* call) {
 }
 
 const as_host_api kHostApi = {
-    sizeof(as_host_api),
-    AS_ABI_VERSION_MAJOR,
-    AS_ABI_VERSION_MINOR,
-    &host_log,
-    &host_emit_metric,
-    &host_is_cancelled,
-    &run_command_service,
-    &run_sql_service,
-    &read_file_service,
-    &write_file_service,
-    nullptr,  // http_request: arrives with the MCP connector
-    &policy_check_service,
-    &submit_task_service,
-    &query_runs_service,
+    sizeof(as_host_api),  AS_ABI_VERSION_MAJOR, AS_ABI_VERSION_MINOR,  &host_log,
+    &host_emit_metric,    &host_is_cancelled,   &run_command_service,  &run_sql_service,
+    &read_file_service,   &write_file_service,  &http_request_service, &policy_check_service,
+    &submit_task_service, &query_runs_service,  &http_stream_service,
 };
 
 }  // namespace

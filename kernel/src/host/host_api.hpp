@@ -48,9 +48,9 @@ struct as_host_ctx {
 
 namespace agentsys {
 
-/// The kernel's host function table (ABI 1.2). Offers run_command, run_sql, read_file,
-/// write_file, policy_check and submit_task, each deciding through policy first, and
-/// query_runs (read-only, the kernel's own run records); http_request is NULL.
+/// The kernel's host function table (ABI 1.3). Offers run_command, run_sql, read_file,
+/// write_file, http_request, http_stream, policy_check and submit_task, each deciding through
+/// policy first, and query_runs (read-only, the kernel's own run records).
 const as_host_api* host_api();
 
 }  // namespace agentsys

@@ -1,13 +1,18 @@
 #include "host/host_services.hpp"
 
 #include "host/call_frame.hpp"
+#include "host/http_client.hpp"
 
 namespace agentsys {
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 
 HostServices::HostServices(PolicyGate& policy, HostEnvironment environment)
-    : policy_(policy), environment_(std::move(environment)) {}
+    : policy_(policy),
+      environment_(std::move(environment)),
+      http_(std::make_unique<HttpClient>()) {}
+
+HostServices::~HostServices() = default;
 
 fs::path HostServices::run_dir(const CallFrame& call) {
   std::string_view run_id(call.raw.run_id.ptr, call.raw.run_id.len);

@@ -1,10 +1,12 @@
 #pragma once
-// What the host's services (run_command, run_sql, read_file, write_file, policy_check,
-// submit_task, query_runs) need from the kernel: the policy gate every one of them asks first, and
-// where a run may work (its run directory, the output directory, the configured databases).
+// What the host's services (run_command, run_sql, read_file, write_file, http_request,
+// http_stream, policy_check, submit_task, query_runs) need from the kernel: the policy gate every
+// one of them asks first, and where a run may work (its run directory, the output directory, the
+// configured databases).
 #include <filesystem>
 #include <functional>
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
@@ -17,6 +19,7 @@ namespace agentsys {
 class RunStore;
 
 struct CallFrame;
+class HttpClient;
 
 /// Where the host's services act, from the effective configuration.
 struct HostEnvironment {
@@ -30,6 +33,13 @@ struct HostEnvironment {
 class HostServices {
  public:
   HostServices(PolicyGate& policy, HostEnvironment environment);
+  ~HostServices();
+  HostServices(const HostServices&) = delete;
+  HostServices& operator=(const HostServices&) = delete;
+
+  /// The HTTP client of http_request and http_stream: one per kernel, so that connections to
+  /// a host are kept alive and reused across calls.
+  [[nodiscard]] HttpClient& http_client() const { return *http_; }
 
   /// Decides `request` for `plugin` within `call`, adding the call's per-run placeholder
   /// values (`run_dir`) so that rules can grant the run its own directory.
@@ -64,6 +74,7 @@ class HostServices {
   HostEnvironment environment_;
   std::function<Submission(TaskSpec)> submitter_;
   RunStore* run_store_ = nullptr;
+  std::unique_ptr<HttpClient> http_;
 };
 
 }  // namespace agentsys

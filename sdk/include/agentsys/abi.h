@@ -197,6 +197,31 @@ typedef as_status (*as_host_service_fn)(as_host_ctx* ctx, const as_call* call, a
                                         as_writer* out, as_writer* err);
 
 /**
+ * Where `http_stream` delivers a response as it arrives (e.g. MCP's Streamable HTTP answering
+ * with Server-Sent Events). The host calls `on_head` once, when the final response's status and
+ * headers are known (after any redirects), then `on_chunk` for each piece of the body in order,
+ * on the thread that called `http_stream`, before `http_stream` returns. Chunk boundaries are
+ * where the network delivered bytes, not event or line boundaries: the plugin reassembles.
+ * Added in ABI 1.3.
+ * OWNERSHIP: owned by the plugin and borrowed by the host for the duration of `http_stream`;
+ * the `as_str` given to a callback is valid only during that callback.
+ */
+typedef struct as_http_sink {
+  uint32_t struct_size;
+  void* user; /**< Passed back to the callbacks unchanged. */
+  /**
+   * Optional (may be NULL). The response head as JSON: {"status": 200, "headers": {...},
+   * "url": "<final url>"}. Return 0 to receive the body, non-zero to stop before it.
+   */
+  int (*on_head)(void* user, as_str head_json);
+  /**
+   * Required. The next piece of the body (never empty). Return 0 to continue, non-zero to stop
+   * the transfer: `http_stream` then returns AS_OK with "stopped": true in its summary.
+   */
+  int (*on_chunk)(void* user, as_str bytes);
+} as_http_sink;
+
+/**
  * Functions the host offers a plugin. Passed to `as_plugin_entry` and `on_create`; valid until
  * `on_destroy` returns. Fields are only ever appended. Added in ABI 1.0.
  *
@@ -237,7 +262,8 @@ typedef struct as_host_api {
   as_host_service_fn read_file;
   /** Write a file under policy (dry-run aware). NULL when not offered. */
   as_host_service_fn write_file;
-  /** Make an HTTP request under policy. NULL when not offered. */
+  /** Make an HTTP/1.1 request under policy; the whole body comes back in the response JSON
+   *  (docs/sdk/http.md). Offered from ABI 1.3 (NULL in 1.0-1.2 kernels); NULL when not offered. */
   as_host_service_fn http_request;
   /** Ask policy for a decision without acting. NULL when not offered. */
   as_host_service_fn policy_check;
@@ -254,6 +280,30 @@ typedef struct as_host_api {
    *  idempotency key, attempts), e.g. a remediation runner finding failed jobs. Read-only and
    *  answered in dry-run too. Added in ABI 1.2; NULL when not offered. */
   as_host_service_fn query_runs;
+
+  /* ---- ABI 1.3 ---- check AS_HAS_FIELD(host, as_host_api, http_stream) first. */
+
+  /**
+   * Makes an HTTP request under policy, like `http_request`, and delivers the response body
+   * incrementally through `sink` instead of in the response JSON. The same request JSON, policy
+   * (every redirect hop is decided), dry-run and shadow rules, caps, deadline and cancellation
+   * apply (docs/sdk/http.md). Added in ABI 1.3; NULL when not offered.
+   * @param ctx     the `as_host_ctx` given to `on_create`
+   * @param call    the call being served (required)
+   * @param request the request JSON (method, url, headers, body, timeout_ms, ...)
+   * @param sink    receives the head and the body chunks; `on_chunk` must not be NULL
+   * @param out     on AS_OK, a summary JSON: status, headers, bytes, latency_ms, stopped, ...;
+   *                under dry-run or shadow, for a method that is not GET or HEAD, the
+   *                "would do" answer (the sink is never called)
+   * @param err     receives an explanation on failure
+   * @return AS_OK (also for HTTP error statuses and a sink that stopped), AS_ERR_POLICY_DENIED,
+   *         AS_ERR_TIMEOUT, AS_ERR_CANCELLED (the call was cancelled mid-stream),
+   *         AS_ERR_UNAVAILABLE (connection refused or reset), AS_ERR_INVALID_INPUT (malformed
+   *         request, or "response_too_large": the body passed max_response_bytes)
+   * OWNERSHIP: `request` and `sink` borrowed for the call; `out` and `err` host-owned.
+   */
+  as_status (*http_stream)(as_host_ctx* ctx, const as_call* call, as_str request,
+                           const as_http_sink* sink, as_writer* out, as_writer* err);
 } as_host_api;
 
 /* ------------------------------------------------------------------------------------------ */

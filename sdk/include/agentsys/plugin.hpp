@@ -43,6 +43,7 @@
 
 #include <concepts>
 #include <exception>
+#include <functional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -204,6 +205,39 @@ class Host {
     return out;
   }
 
+  /// Called with each piece of a streamed body (or the head JSON); return false to stop.
+  using StreamCallback = std::function<bool(std::string_view)>;
+
+  /// True when the host offers `http_stream` (ABI 1.3).
+  [[nodiscard]] bool offers_http_stream() const noexcept { return stream_fn() != nullptr; }
+
+  /// Makes an HTTP request and delivers the body as it arrives (ABI 1.3, see `http_stream` in
+  /// abi.h and docs/sdk/http.md): `on_chunk` gets each piece in order; `on_head`, if given, the
+  /// head JSON first. Returns the summary JSON, or throws `Error`. An exception thrown by a
+  /// callback stops the transfer and is rethrown here (it never crosses into the host).
+  std::string http_stream(const Call& call, std::string_view request_json,
+                          const StreamCallback& on_chunk,
+                          const StreamCallback& on_head = {}) const {
+    auto fn = stream_fn();
+    if (fn == nullptr) {
+      throw Error(AS_ERR_UNSUPPORTED, "the host does not offer http_stream (kernel ABI " +
+                                          std::to_string(api_ ? api_->abi_major : 0) + "." +
+                                          std::to_string(api_ ? api_->abi_minor : 0) +
+                                          ", needs 1.3)");
+    }
+    StreamState state{&on_chunk, &on_head, nullptr};
+    as_http_sink sink{sizeof(as_http_sink), &state, on_head ? &stream_head : nullptr,
+                      &stream_chunk};
+    std::string out;
+    std::string err;
+    as_writer out_w{sizeof(as_writer), &out, &append};
+    as_writer err_w{sizeof(as_writer), &err, &append};
+    as_status st = fn(ctx_, call.raw(), str(request_json), &sink, &out_w, &err_w);
+    if (state.failure) std::rethrow_exception(state.failure);
+    if (st != AS_OK) throw Error(st, err.empty() ? std::string("http_stream failed") : err);
+    return out;
+  }
+
   [[nodiscard]] const as_host_api* api() const noexcept { return api_; }
   [[nodiscard]] as_host_ctx* ctx() const noexcept { return ctx_; }
 
@@ -211,6 +245,33 @@ class Host {
   static void append(void* ctx, const char* ptr, size_t len) {
     static_cast<std::string*>(ctx)->append(ptr, len);
   }
+  struct StreamState {
+    const StreamCallback* on_chunk;
+    const StreamCallback* on_head;
+    std::exception_ptr failure;
+  };
+  static int stream_call(void* user, as_str bytes, bool head) noexcept {
+    auto* state = static_cast<StreamState*>(user);
+    try {
+      return (*(head ? state->on_head : state->on_chunk))(view(bytes)) ? 0 : 1;
+    } catch (...) {
+      state->failure = std::current_exception();
+      return 1;
+    }
+  }
+  static int stream_head(void* user, as_str bytes) noexcept {
+    return stream_call(user, bytes, true);
+  }
+  static int stream_chunk(void* user, as_str bytes) noexcept {
+    return stream_call(user, bytes, false);
+  }
+  using StreamFn = as_status (*)(as_host_ctx*, const as_call*, as_str, const as_http_sink*,
+                                 as_writer*, as_writer*);
+  [[nodiscard]] StreamFn stream_fn() const noexcept {
+    return api_ != nullptr && AS_HAS_FIELD(api_, as_host_api, http_stream) ? api_->http_stream
+                                                                           : nullptr;
+  }
+
   static const char* service_name(Service s) noexcept {
     switch (s) {
       case Service::run_command: return "run_command";
