@@ -13,6 +13,7 @@
 #include "config/report_version.hpp"
 #include "config/toml_to_json.hpp"
 #include "store/sqlite.hpp"
+#include "test_paths.h"
 
 using namespace agentsys::cli_test;
 namespace sqlite = agentsys::sqlite;

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <string>
 
+#include "test_paths.h"
 #include "test_support.hpp"
 
 namespace agentsys::test {
