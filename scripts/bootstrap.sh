@@ -6,6 +6,8 @@ set -euo pipefail
 PACKAGES=(
   # toolchain
   g++ cmake ninja-build pkgconf git ca-certificates clang-format
+  # compiler cache (used by the build when present; its directory is outside the clone)
+  ccache
   # libraries (headers)
   libboost-dev libboost-program-options-dev
   libtomlplusplus-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libsqlite3-dev libssl-dev

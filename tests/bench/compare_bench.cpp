@@ -19,6 +19,7 @@
 #include "config/compare_checks.hpp"
 #include "config/config_loader.hpp"
 #include "migration/comparator.hpp"
+#include "test_paths.h"
 
 namespace agentsys::bench {
 

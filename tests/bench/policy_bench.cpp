@@ -11,6 +11,7 @@
 
 #include "config/toml_to_json.hpp"
 #include "engine.hpp"
+#include "test_paths.h"
 
 namespace agentsys::bench {
 

@@ -23,6 +23,7 @@
 #include "runner/runner.hpp"
 #include "sample_data/sample_data.hpp"
 #include "store/run_store.hpp"
+#include "test_paths.h"
 
 namespace agentsys::bench {
 

@@ -46,6 +46,7 @@
 #include "host/host_api.hpp"
 #include "plugin/plugin_library.hpp"
 #include "registry/module_registry.hpp"
+#include "test_paths.h"
 
 namespace agentsys::bench {
 

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "kernel.hpp"
+#include "test_paths.h"
 
 namespace agentsys::bench {
 void fail(benchmark::State& state, const std::string& message);

@@ -20,6 +20,7 @@
 #include <string>
 #include <vector>
 
+#include "test_paths.h"
 #include "test_support.hpp"
 
 extern char** environ;  // NOLINT: POSIX

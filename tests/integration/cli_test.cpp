@@ -10,6 +10,7 @@
 #include <set>
 #include <sstream>
 
+#include "test_paths.h"
 #include "test_support.hpp"
 
 namespace fs = std::filesystem;

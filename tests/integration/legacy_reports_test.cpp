@@ -13,6 +13,7 @@
 #include "checks/report_checks.hpp"
 #include "config/toml_to_json.hpp"
 #include "store/sqlite.hpp"
+#include "test_paths.h"
 
 using namespace agentsys::cli_test;
 namespace sqlite = agentsys::sqlite;

@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include "cli_support.hpp"
+#include "test_paths.h"
 
 using namespace agentsys::cli_test;
 

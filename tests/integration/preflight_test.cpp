@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "cli_support.hpp"
+#include "test_paths.h"
 
 using namespace agentsys::cli_test;
 

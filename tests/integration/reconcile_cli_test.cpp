@@ -8,6 +8,7 @@
 #include "config/compare_checks.hpp"
 #include "config/config_loader.hpp"
 #include "migration/reconciler.hpp"
+#include "test_paths.h"
 
 using namespace agentsys::cli_test;
 namespace migration = agentsys::migration;

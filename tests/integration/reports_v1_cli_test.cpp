@@ -6,6 +6,7 @@
 #include <set>
 
 #include "cli_support.hpp"
+#include "test_paths.h"
 #include "util/sha256.hpp"
 
 using namespace agentsys::cli_test;

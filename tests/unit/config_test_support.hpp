@@ -12,6 +12,7 @@
 #include "checks/reports_config.hpp"
 #include "config/config_loader.hpp"
 #include "task/error_code.hpp"
+#include "test_paths.h"
 #include "test_support.hpp"
 
 namespace agentsys::test {

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "task/error_code.hpp"
+#include "test_paths.h"
 
 using namespace agentsys;
 

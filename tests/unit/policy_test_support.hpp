@@ -14,6 +14,7 @@
 
 #include "config/toml_to_json.hpp"
 #include "engine.hpp"
+#include "test_paths.h"
 #include "test_support.hpp"
 
 namespace agentsys::policy::test {

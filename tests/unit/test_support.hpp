@@ -11,6 +11,7 @@
 #include "policy/policy_gate.hpp"
 #include "registry/module_registry.hpp"
 #include "store/run_store.hpp"
+#include "test_paths.h"
 
 namespace agentsys::test {
 
