@@ -9,8 +9,8 @@
 #include <map>
 #include <regex>
 
-#include "cli_support.hpp"
 #include "checks/report_checks.hpp"
+#include "cli_support.hpp"
 #include "config/toml_to_json.hpp"
 #include "store/sqlite.hpp"
 #include "test_paths.h"

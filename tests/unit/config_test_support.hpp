@@ -74,10 +74,8 @@ inline void check_reports_domain(const config::EffectiveConfig& c,
   for (const ErrorCodeInfo& code : all_error_codes()) {
     if (code.code != ErrorCode::none) codes.push_back(code.name);
   }
-  nlohmann::json request = {{"env", c.env()},
-                            {"config", c.values()},
-                            {"modules_served", served},
-                            {"error_codes", codes}};
+  nlohmann::json request = {
+      {"env", c.env()}, {"config", c.values()}, {"modules_served", served}, {"error_codes", codes}};
   nlohmann::json answer = nlohmann::json::parse(reports::checks::validate(request.dump()));
   for (const nlohmann::json& p : answer["problems"]) {
     problems.push_back(c.problem_at(p["path"].get<std::string>(), p["rule"].get<std::string>(),

@@ -3,9 +3,9 @@
 // allowed by the shipped policy (parsed with the PostgreSQL parser).
 #include <doctest/doctest.h>
 
+#include "checks/report_checks.hpp"
 #include "config/config_loader.hpp"
 #include "config/config_paths.hpp"
-#include "checks/report_checks.hpp"
 #include "config_test_support.hpp"
 #include "policy_test_support.hpp"
 #include "util/sha256.hpp"
@@ -73,7 +73,8 @@ TEST_CASE("reports: the shipped definitions load under /reports/NAME without pro
 TEST_CASE("reports: the rule version is the SHA-256 of the sorted, compact JSON") {
   json d = json::parse(R"({"b": [1, "x\ny"], "a": {"d": true, "c": "é"}})");
   CHECK(d.dump() == "{\"a\":{\"c\":\"é\",\"d\":true},\"b\":[1,\"x\\ny\"]}");
-  CHECK(agentsys::reports::checks::report_rule_version(d) == agentsys::sha256_hex(d.dump()).substr(0, 16));
+  CHECK(agentsys::reports::checks::report_rule_version(d) ==
+        agentsys::sha256_hex(d.dump()).substr(0, 16));
 }
 
 TEST_CASE("reports: schema and cross-field checks name the file, line and rule") {

@@ -9,9 +9,9 @@
 #include <algorithm>
 #include <set>
 
+#include "checks/runbook_checks.hpp"
 #include "config/config_loader.hpp"
 #include "config/config_paths.hpp"
-#include "checks/runbook_checks.hpp"
 #include "config_test_support.hpp"
 #include "report_job.hpp"
 #include "report_test_support.hpp"

@@ -169,8 +169,12 @@ struct Entry {
 std::vector<Entry> command_table(const GlobalOptions& global, bool with_plugins) {
   std::vector<Entry> table;
   for (const CommandSpec& c : kCommands) {
-    table.push_back({std::string(c.noun), std::string(c.verb), std::string(c.usage),
-                     std::string(c.summary), c.handler, {}});
+    table.push_back({std::string(c.noun),
+                     std::string(c.verb),
+                     std::string(c.usage),
+                     std::string(c.summary),
+                     c.handler,
+                     {}});
   }
   if (!with_plugins) return table;
   for (const DeclaredCommand& d : plugin_commands(global)) {
@@ -301,16 +305,15 @@ int dispatch(int argc, const char* const* argv, std::ostream& out, std::ostream&
   std::string verb;
   // A noun that is also a command on its own (`gate --target-month M`, `gate record ...`)
   // takes a verb only when the first word is one of its verbs: other words are option values.
-  const bool noun_command = std::any_of(table.begin(), table.end(), [&](const auto& c) {
-    return c.noun == noun && c.verb.empty();
-  });
+  const bool noun_command = std::any_of(
+      table.begin(), table.end(), [&](const auto& c) { return c.noun == noun && c.verb.empty(); });
   if (has_verbs) {
     auto verb_at = std::find_if(rest.begin(), rest.end(),
                                 [](const std::string& t) { return !t.empty() && t[0] != '-'; });
-    if (noun_command && (verb_at == rest.end() ||
-                         std::none_of(table.begin(), table.end(), [&](const auto& c) {
-                           return c.noun == noun && c.verb == *verb_at;
-                         }))) {
+    if (noun_command &&
+        (verb_at == rest.end() || std::none_of(table.begin(), table.end(), [&](const auto& c) {
+           return c.noun == noun && c.verb == *verb_at;
+         }))) {
       // The noun's own command: verb stays empty.
     } else if (verb_at == rest.end()) {
       if (global.help) {
@@ -358,8 +361,7 @@ std::optional<po::variables_map> CommandContext::parse(
   return vm;
 }
 
-std::unique_ptr<Kernel> CommandContext::make_kernel(bool read_only, bool configured,
-                                                    bool recover) {
+std::unique_ptr<Kernel> CommandContext::make_kernel(bool read_only, bool configured, bool recover) {
   KernelOptions options;
   options.read_only = read_only;
   options.plugin_dirs = plugin_search_path(global.plugin_dirs, std::getenv("AGENTSYS_PLUGIN_PATH"));

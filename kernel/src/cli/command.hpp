@@ -58,8 +58,7 @@ struct CommandContext {
   /// settings, module defaults, databases and the policy that lets plugins have side effects.
   /// Throws like load_effective_config when the configuration has problems.
   /// `recover`: resume runs a stopped kernel left in flight when the runner starts.
-  std::unique_ptr<Kernel> make_kernel(bool read_only, bool configured = false,
-                                      bool recover = true);
+  std::unique_ptr<Kernel> make_kernel(bool read_only, bool configured = false, bool recover = true);
 };
 
 /// Returns `code`, or ends the process at once with it when a plugin is still stuck in an

@@ -12,8 +12,8 @@
 #include "cli/table.hpp"
 #include "config/config_paths.hpp"
 #include "config/kernel_settings.hpp"
-#include "plugin/plugin_paths.hpp"
 #include "config/problem.hpp"
+#include "plugin/plugin_paths.hpp"
 
 namespace agentsys::cli {
 namespace po = boost::program_options;

@@ -190,7 +190,8 @@ int migrate_redlines(CommandContext& ctx) {
     if (!args.json) print_rollback(ctx.out, result);
   }
   if (args.json) {
-    ctx.out << json{{"dry_run", dry_run}, {"modules", red_line_reports}, {"rollbacks", rollbacks}}.dump(2)
+    ctx.out << json{{"dry_run", dry_run}, {"modules", red_line_reports}, {"rollbacks", rollbacks}}
+                   .dump(2)
             << "\n";
   }
   return finish(ctx, *kernel, 0);

@@ -6,8 +6,8 @@
 
 #include <algorithm>
 #include <map>
-#include <set>
 #include <ostream>
+#include <set>
 
 #include "cli/table.hpp"
 #include "migration/target_month.hpp"

@@ -7,9 +7,9 @@
 
 #include "cli/cli.hpp"
 #include "cli/command.hpp"
-#include "migration/migration_cases.hpp"
 #include "cli/table.hpp"
 #include "config/kernel_settings.hpp"
+#include "migration/migration_cases.hpp"
 #include "migration/snapshot.hpp"
 
 namespace agentsys::cli {

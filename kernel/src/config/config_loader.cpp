@@ -37,11 +37,10 @@ namespace {
 std::vector<DomainFolder> sorted_folders(std::vector<DomainFolder> folders) {
   std::sort(folders.begin(), folders.end(),
             [](const DomainFolder& a, const DomainFolder& b) { return a.name < b.name; });
-  folders.erase(std::unique(folders.begin(), folders.end(),
-                            [](const DomainFolder& a, const DomainFolder& b) {
-                              return a.name == b.name;
-                            }),
-                folders.end());
+  folders.erase(
+      std::unique(folders.begin(), folders.end(),
+                  [](const DomainFolder& a, const DomainFolder& b) { return a.name == b.name; }),
+      folders.end());
   return folders;
 }
 
@@ -276,12 +275,14 @@ EffectiveConfig load_config(const ConfigRequest& request, std::vector<Problem>& 
   };
 
   // env/ENV.toml
-  json env_doc = read_layer_file(dir, env_file, "env", schemas, config.folders_, config.files_, problems);
+  json env_doc =
+      read_layer_file(dir, env_file, "env", schemas, config.folders_, config.files_, problems);
   if (env_doc.is_object()) merge_file(env_doc);
 
   // modules/*.toml: the [policy] table of a module file is a policy layer, not a value.
   for (const fs::path& path : toml_files(dir / "modules")) {
-    json doc = read_layer_file(dir, path, "modules", schemas, config.folders_, config.files_, problems);
+    json doc =
+        read_layer_file(dir, path, "modules", schemas, config.folders_, config.files_, problems);
     if (!doc.is_object()) continue;
     if (doc.contains("policy")) {
       config.policy_layers_.push_back({{"name", "module:" + path.stem().string()},
@@ -296,7 +297,8 @@ EffectiveConfig load_config(const ConfigRequest& request, std::vector<Problem>& 
   json routes = json::array();
   std::vector<std::pair<size_t, size_t>> origin;  // combined index -> (file, index in file)
   for (const fs::path& path : toml_files(dir / "routes")) {
-    json doc = read_layer_file(dir, path, "routes", schemas, config.folders_, config.files_, problems);
+    json doc =
+        read_layer_file(dir, path, "routes", schemas, config.folders_, config.files_, problems);
     if (!doc.is_object() || !doc.contains("routes") || !doc["routes"].is_array()) continue;
     for (size_t i = 0; i < doc["routes"].size(); ++i) {
       routes.push_back(doc["routes"][i]);
@@ -320,7 +322,8 @@ EffectiveConfig load_config(const ConfigRequest& request, std::vector<Problem>& 
   for (const DomainFolder& domain : config.folders_) {
     const std::string& folder = domain.name;
     for (const fs::path& path : toml_files(dir / folder)) {
-      json doc = read_layer_file(dir, path, folder, schemas, config.folders_, config.files_, problems);
+      json doc =
+          read_layer_file(dir, path, folder, schemas, config.folders_, config.files_, problems);
       if (!doc.is_object()) continue;
       const ConfigFile& f = config.files_.back();
       std::string stem = path.stem().string();
@@ -350,7 +353,8 @@ EffectiveConfig load_config(const ConfigRequest& request, std::vector<Problem>& 
   for (const std::string& name : {std::string("base"), request.env}) {
     fs::path path = dir / "policy" / (name + ".toml");
     if (!fs::is_regular_file(path, ec)) continue;
-    json doc = read_layer_file(dir, path, "policy", schemas, config.folders_, config.files_, problems);
+    json doc =
+        read_layer_file(dir, path, "policy", schemas, config.folders_, config.files_, problems);
     if (!doc.is_object()) continue;
     config.policy_layers_.push_back(
         {{"name", name}, {"source", config.files_.back().display}, {"document", doc}});

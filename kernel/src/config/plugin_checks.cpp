@@ -42,11 +42,10 @@ json ask(const PluginInstance& plugin, const std::string& request, std::vector<P
                                                  out.get(), err.get());
   json answer = status == AS_OK ? json::parse(out.take(), nullptr, false) : json();
   if (!answer.is_object()) {
-    problems.push_back(
-        {"", 0, 0, "", "plugin.validate",
-         fmt::format("plugin '{}' could not check the configuration: {}", d.name,
-                     status == AS_OK ? std::string("its answer is not a JSON object")
-                                     : err.take())});
+    problems.push_back({"", 0, 0, "", "plugin.validate",
+                        fmt::format("plugin '{}' could not check the configuration: {}", d.name,
+                                    status == AS_OK ? std::string("its answer is not a JSON object")
+                                                    : err.take())});
     return json::object();
   }
   return answer;

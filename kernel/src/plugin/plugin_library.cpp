@@ -125,12 +125,13 @@ std::string read_commands(const as_plugin_descriptor& d, PluginDescriptor& out) 
     if (c.struct_size < offsetof(as_command_spec, summary) + sizeof(c.summary) ||
         c.noun == nullptr || !is_valid_identifier(c.noun) ||
         (c.verb != nullptr && *c.verb != '\0' && !is_valid_identifier(c.verb))) {
-      return fmt::format("malformed descriptor: command #{} needs a noun and a verb of "
-                         "[a-z][a-z0-9_]* (the verb may be empty)",
-                         i);
+      return fmt::format(
+          "malformed descriptor: command #{} needs a noun and a verb of "
+          "[a-z][a-z0-9_]* (the verb may be empty)",
+          i);
     }
-    out.commands.push_back({c.noun, optional_string(c.verb), optional_string(c.usage),
-                            optional_string(c.summary)});
+    out.commands.push_back(
+        {c.noun, optional_string(c.verb), optional_string(c.usage), optional_string(c.summary)});
   }
   return {};
 }

@@ -37,7 +37,7 @@ struct PluginDescriptor {
   bool thread_safe = false;
   uint32_t abi_major = 0;
   uint32_t abi_minor = 0;
-  as_plugin_vtable vtable{};  ///< Fields the plugin did not provide are NULL.
+  as_plugin_vtable vtable{};                     ///< Fields the plugin did not provide are NULL.
   std::vector<ConfigFolderSpec> config_folders;  ///< ABI 1.3; empty before.
   std::vector<CommandDecl> commands;             ///< ABI 1.3; empty before.
 };

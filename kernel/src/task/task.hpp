@@ -3,8 +3,8 @@
 #include <agentsys/abi.h>
 
 #include <chrono>
-#include <optional>
 #include <future>
+#include <optional>
 #include <string>
 
 #include "task/error_code.hpp"

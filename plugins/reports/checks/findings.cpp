@@ -18,7 +18,8 @@ std::string pointer_append(std::string_view base, std::string_view token) {
 }
 
 void Findings::problem(std::string path, std::string rule, std::string message) {
-  problems.push_back({{"path", std::move(path)}, {"rule", std::move(rule)}, {"message", std::move(message)}});
+  problems.push_back(
+      {{"path", std::move(path)}, {"rule", std::move(rule)}, {"message", std::move(message)}});
 }
 
 void Findings::ask_policy(std::string path, std::string rule, std::string what,

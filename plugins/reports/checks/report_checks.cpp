@@ -65,8 +65,8 @@ void check_queries(const std::string& base, const json& report, Findings& findin
     if (q.contains("name") && q["name"].is_string() &&
         !names.insert(q["name"].get<std::string>()).second) {
       findings.problem(pointer_append(at, "name"), "report.query_name",
-                            fmt::format("query name '{}' is used twice in this report",
-                                        q["name"].get<std::string>()));
+                       fmt::format("query name '{}' is used twice in this report",
+                                   q["name"].get<std::string>()));
     }
     if (!q.contains("sql") || !q["sql"].is_string()) continue;
     std::string sql = q["sql"];
@@ -119,14 +119,13 @@ void check_transform(const std::string& base, const json& report, Findings& find
   for (const std::string& key : strings_of(report.value("key_fields", json()))) {
     if (!contains(group_by, key)) {
       findings.problem(pointer_append(base, "key_fields"), "report.fields",
-                            fmt::format("key field '{}' is not one of transform.group_by", key));
+                       fmt::format("key field '{}' is not one of transform.group_by", key));
     }
   }
   for (const std::string& value : strings_of(report.value("value_fields", json()))) {
     if (!contains(metrics, value)) {
-      findings.problem(
-          pointer_append(base, "value_fields"), "report.fields",
-          fmt::format("value field '{}' is not a metric of transform.metrics", value));
+      findings.problem(pointer_append(base, "value_fields"), "report.fields",
+                       fmt::format("value field '{}' is not a metric of transform.metrics", value));
     }
   }
 }

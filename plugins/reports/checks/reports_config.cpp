@@ -38,10 +38,11 @@ std::string validate(std::string_view request) {
   check_reports(reports, findings);
   ask_report_sql(reports, findings);
   check_runbooks(runbooks, facts, findings);
-  json answer = {{"problems", findings.problems},
-                 {"policy_checks", findings.policy_checks},
-                 {"summary",
-                  {{"reports", report_versions(reports)}, {"runbooks", runbook_summary(runbooks)}}}};
+  json answer = {
+      {"problems", findings.problems},
+      {"policy_checks", findings.policy_checks},
+      {"summary",
+       {{"reports", report_versions(reports)}, {"runbooks", runbook_summary(runbooks)}}}};
   return answer.dump();
 }
 

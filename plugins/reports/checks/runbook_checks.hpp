@@ -13,8 +13,8 @@ namespace agentsys::reports::checks {
 
 /// What the kernel tells a check (the on_validate_config request, abi.h).
 struct KernelFacts {
-  nlohmann::json modules;           ///< The configuration's /modules.
-  std::set<std::string> served;     ///< Modules served by loaded plugins.
+  nlohmann::json modules;             ///< The configuration's /modules.
+  std::set<std::string> served;       ///< Modules served by loaded plugins.
   std::set<std::string> error_codes;  ///< Codes a run can end with.
 };
 

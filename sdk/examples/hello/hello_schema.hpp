@@ -10,9 +10,10 @@ inline constexpr const char* kGreetingSchema = R"({
   "required": ["greeting"],
   "properties": {
     "greeting": {"type": "string", "minLength": 1, "description": "what to say"},
-    "audience": {"type": "string", "minLength": 1, "description": "to whom (default: world)"}
-  },
-  "additionalProperties": false
+    "audience": {"type": "string", "minLength": 1, "description": "to whom (default: world)"
+}
+}
+, "additionalProperties" : false
 })";
 
 }  // namespace hello

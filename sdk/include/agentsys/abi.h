@@ -400,9 +400,8 @@ typedef struct as_plugin_vtable {
 /**
  * A configuration folder the plugin reads: every TOML file directly in `config/<name>/` is
  * checked against `schema_json` and merged into the effective configuration under
- * `/<name>/<file stem>`. Several plugins may declare the same folder (a module's V1 and V2 both read it) with
- * the same schema. Added in ABI 1.3.
- * OWNERSHIP: plugin-owned, static storage.
+ * `/<name>/<file stem>`. Several plugins may declare the same folder (a module's V1 and V2 both
+ * read it) with the same schema. Added in ABI 1.3. OWNERSHIP: plugin-owned, static storage.
  */
 typedef struct as_config_folder {
   uint32_t struct_size;

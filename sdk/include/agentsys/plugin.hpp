@@ -360,7 +360,9 @@ struct Adapter {
 
   static as_status validate_config(const as_host_api* host, as_str request, as_writer* out,
                                    as_writer* err) noexcept {
-    return guarded(err, [&] { write(out, T::validate_config(Host{host, nullptr}, view(request))); });
+    return guarded(err, [&] {
+      write(out, T::validate_config(Host{host, nullptr}, view(request)));
+    });
   }
   static as_status command(as_instance* i, const as_call* call, as_writer* out, as_writer* err,
                            int32_t* exit_code) noexcept {
