@@ -256,11 +256,12 @@ expect_json "$LOG/h_shadow.out" "migrate shadow of hello: both cases compared, p
 hello 0 h_cutover migrate cutover --module hello --target-month 202602 --percent 100 --json
 hello 0 h_modules module list --json
 expect_json "$LOG/h_modules.out" "hello cut over to V2" \
-  "[m for m in d['modules'] if m['module'] == 'hello'][0]['mode'].startswith('cutover')"
+  "[m for m in d if m['module'] == 'hello'][0]['mode'] == 'cutover'
+   and [m for m in d if m['module'] == 'hello'][0]['percent'] == 100"
 hello 0 h_rollback migrate rollback --module hello --target-month 202602 --reason output_mismatch --json
 hello 0 h_modules_after module list --json
 expect_json "$LOG/h_modules_after.out" "hello rolled back to V1" \
-  "[m for m in d['modules'] if m['module'] == 'hello'][0]['mode'] == 'v1'"
+  "[m for m in d if m['module'] == 'hello'][0]['mode'] == 'v1'"
 if grep -rniq 'hello' "$SOURCE_DIR/kernel/src"; then
   grep -rni 'hello' "$SOURCE_DIR/kernel/src" >&2
   fail "kernel sources name the hello domain"
