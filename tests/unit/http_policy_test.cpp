@@ -26,8 +26,12 @@ std::unique_ptr<Engine> engine_with(const std::vector<json>& documents) {
 
 json ask(const Engine& e, const std::string& method, const std::string& host, uint32_t port,
          const std::string& path, const std::string& scheme = "http") {
-  return e.decide_json({{"kind", "http"}, {"method", method}, {"scheme", scheme},
-                        {"host", host}, {"port", port}, {"path", path}});
+  return e.decide_json({{"kind", "http"},
+                        {"method", method},
+                        {"scheme", scheme},
+                        {"host", host},
+                        {"port", port},
+                        {"path", path}});
 }
 
 }  // namespace
@@ -46,12 +50,13 @@ TEST_CASE("http policy: host patterns") {
 
 TEST_CASE("http policy: every field of a rule must match; deny wins; layers narrow") {
   json wide = {{"http",
-                {{"allow", {{{"id", "a.api"},
-                             {"schemes", {"https"}},
-                             {"hosts", {"*.example.com"}},
-                             {"ports", {443}},
-                             {"methods", {"GET", "POST"}},
-                             {"path_prefixes", {"/v1/", "/health"}}}}},
+                {{"allow",
+                  {{{"id", "a.api"},
+                    {"schemes", {"https"}},
+                    {"hosts", {"*.example.com"}},
+                    {"ports", {443}},
+                    {"methods", {"GET", "POST"}},
+                    {"path_prefixes", {"/v1/", "/health"}}}}},
                  {"deny", {{{"id", "d.admin"}, {"path_prefixes", {"/v1/admin/"}}}}},
                  {"max_response_bytes", 1000}}}};
   auto e = engine_with({wide});
@@ -66,8 +71,7 @@ TEST_CASE("http policy: every field of a rule must match; deny wins; layers narr
 
   json narrow = {{"http", {{"allow", json::array()}}}};
   auto n = engine_with({wide, narrow});
-  CHECK(ask(*n, "GET", "api.example.com", 443, "/v1/x", "https")["rule"] ==
-        "http.not_allowlisted");
+  CHECK(ask(*n, "GET", "api.example.com", 443, "/v1/x", "https")["rule"] == "http.not_allowlisted");
   auto none = engine_with({json::object()});
   CHECK(ask(*none, "GET", "127.0.0.1", 80, "/")["rule"] == "default.deny");
 }
@@ -87,8 +91,8 @@ TEST_CASE("http policy: malformed or ambiguous targets are denied with their own
 TEST_CASE("http policy: document problems are located") {
   Problems problems;
   json doc = {{"http", {{"allow", {{{"hosts", {"x"}}, {"ports", {70000}}, {"bogus", 1}}}}}}};
-  auto e = Engine::build(
-      {{"layers", {{{"name", "l"}, {"source", "l.toml"}, {"document", doc}}}}}, problems);
+  auto e = Engine::build({{"layers", {{{"name", "l"}, {"source", "l.toml"}, {"document", doc}}}}},
+                         problems);
   CHECK_FALSE(e);
   CHECK(problems.text().find("unknown field 'bogus'") != std::string::npos);
 }

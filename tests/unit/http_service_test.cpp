@@ -21,7 +21,8 @@ void sleep_ms(int ms) { std::this_thread::sleep_for(std::chrono::milliseconds(ms
 /// A chunked response: each piece sent as one chunk, `gap_ms` apart.
 void chunked(Server::Connection& c, const std::vector<std::string>& pieces, int gap_ms,
              const std::function<void(size_t)>& before = {}) {
-  c.send("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n");
+  c.send(
+      "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n");
   for (size_t i = 0; i < pieces.size(); ++i) {
     if (before) before(i);
     char size[32];
@@ -71,7 +72,8 @@ TEST_CASE("http: a POST sends its body; binary bodies travel as base64") {
     c.respond(201, r.method == "POST" ? r.body : "", "");
   });
   HttpHost host;
-  HttpAnswer a = host.request({{"method", "POST"}, {"url", server.url("/items")},
+  HttpAnswer a = host.request({{"method", "POST"},
+                               {"url", server.url("/items")},
                                {"headers", {{"Content-Type", "application/json"}}},
                                {"body", R"({"x":1})"}});
   REQUIRE_MESSAGE(a.status == AS_OK, a.err);
@@ -125,11 +127,12 @@ TEST_CASE("http: secret headers are sent, redacted in events, and dropped across
     }
   });
   HttpHost host;
-  HttpAnswer a = host.request(
-      {{"url", server.url("/a")},
-       {"headers",
-        {{"Authorization", "Bearer s3cr3t-token"}, {"X-Api-Key", "s3cr3t-key"},
-         {"X-Session-Token", "s3cr3t-session"}, {"X-Port", std::to_string(server.port())}}}});
+  HttpAnswer a = host.request({{"url", server.url("/a")},
+                               {"headers",
+                                {{"Authorization", "Bearer s3cr3t-token"},
+                                 {"X-Api-Key", "s3cr3t-key"},
+                                 {"X-Session-Token", "s3cr3t-session"},
+                                 {"X-Port", std::to_string(server.port())}}}});
   REQUIRE_MESSAGE(a.status == AS_OK, a.err);
   auto seen = server.seen();
   REQUIRE(seen.size() == 2);
@@ -236,8 +239,8 @@ TEST_CASE("http_stream: a sink that stops ends the transfer with AS_OK and stopp
     chunked(c, std::vector<std::string>(50, "data: x\n\n"), 20);
   });
   HttpHost host;
-  HttpAnswer a = host.stream({{"url", server.url("/x")}},
-                             [&](CallFrame&, std::string_view) { return false; });
+  HttpAnswer a =
+      host.stream({{"url", server.url("/x")}}, [&](CallFrame&, std::string_view) { return false; });
   REQUIRE_MESSAGE(a.status == AS_OK, a.err);
   CHECK(a.out["stopped"] == true);
 }
@@ -259,7 +262,8 @@ TEST_CASE("http: dry-run and shadow answer 'would do' for a POST and perform a G
   Server server([](const Server::Request&, Server::Connection& c) { c.respond(200, "ok"); });
   HttpHost host;
   for (auto o : {HttpHost::Options{.dry_run = true}, HttpHost::Options{.shadow = true}}) {
-    HttpAnswer a = host.request({{"method", "POST"}, {"url", server.url("/write")}, {"body", "x"}}, o);
+    HttpAnswer a =
+        host.request({{"method", "POST"}, {"url", server.url("/write")}, {"body", "x"}}, o);
     REQUIRE_MESSAGE(a.status == AS_OK, a.err);
     CHECK(a.out["dry_run"] == true);
     CHECK(a.out["would_request"]["method"] == "POST");

@@ -56,8 +56,7 @@ class HttpHost {
                      auto* x = static_cast<User*>(u);
                      return (*x->fn)(*x->frame, std::string_view(bytes.ptr, bytes.len)) ? 0 : 1;
                    }};
-    return finish(
-        host_api()->http_stream(&ctx, &frame.raw, text(req), &s, out_.get(), err_.get()));
+    return finish(host_api()->http_stream(&ctx, &frame.raw, text(req), &s, out_.get(), err_.get()));
   }
 
   TempDir dir;
