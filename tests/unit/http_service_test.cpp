@@ -245,7 +245,7 @@ TEST_CASE("http_stream: a sink that stops ends the transfer with AS_OK and stopp
   CHECK(a.out["stopped"] == true);
 }
 
-TEST_CASE("http: denied by default without an allowing layer; staging and prod allow nothing") {
+TEST_CASE("http: denied by default without an allowing layer, staging and prod allow nothing") {
   Server server([](const Server::Request&, Server::Connection& c) { c.respond(200, "no"); });
   for (const auto& layers : {std::vector<std::string>{}, std::vector<std::string>{"prod"},
                              std::vector<std::string>{"staging"}}) {
