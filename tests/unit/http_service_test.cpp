@@ -67,7 +67,7 @@ TEST_CASE("http: a 1 KB GET returns status, headers and body, and is a recorded 
   CHECK_FALSE(any_contains(effects, "secretquery"));  // the query is never recorded
 }
 
-TEST_CASE("http: a POST sends its body; binary bodies travel as base64") {
+TEST_CASE("http: a POST sends its body, binary bodies travel as base64") {
   Server server([](const Server::Request& r, Server::Connection& c) {
     c.respond(201, r.method == "POST" ? r.body : "", "");
   });
