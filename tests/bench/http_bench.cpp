@@ -59,15 +59,15 @@ class HttpEnv final : public HostSink {
     error = registry_.install(policy.library, ModuleRegistry::Install::add);
     json layers = json::array();
     for (const char* name : {"base", "dev"}) {
-      auto doc = config::parse_toml_file(source / "config/policy" / (std::string(name) + ".toml"),
-                                         name);
+      auto doc =
+          config::parse_toml_file(source / "config/policy" / (std::string(name) + ".toml"), name);
       layers.push_back({{"name", name}, {"source", name}, {"document", doc.document}});
     }
     const fs::path state = fs::temp_directory_path() / "agentsys_http_bench";
     fs::create_directories(state);
     gate_ = std::make_unique<PolicyGate>(
-        registry_, nullptr, json{{"env", "dev"}, {"vars", {{"state_dir", state.string()}}},
-                                 {"layers", layers}});
+        registry_, nullptr,
+        json{{"env", "dev"}, {"vars", {{"state_dir", state.string()}}}, {"layers", layers}});
     HostEnvironment environment;
     environment.state_dir = state;
     environment.output_dir = state / "output";
