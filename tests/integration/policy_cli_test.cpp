@@ -55,7 +55,7 @@ TEST_CASE("policy check: bad arguments are usage errors with exit 2 and one line
   Cli cli;
   Result r = check(cli, {"--kind", "bogus", "--input", "x"});
   CHECK(r.exit_code == 2);
-  CHECK(contains(r.err, "--kind must be one of command, path, sql, action; got 'bogus'"));
+  CHECK(contains(r.err, "--kind must be one of command, path, sql, action, http; got 'bogus'"));
   CHECK(count_lines(r.err) == 1);
   r = check(cli, {"--kind", "path", "--input", "/tmp", "--context", "execute"});
   CHECK(r.exit_code == 2);
@@ -83,4 +83,22 @@ TEST_CASE("every decision is appended to the decision log, shown by policy log")
   CHECK(contains(r.out, "2 decision(s)"));
   // No run has decisions yet; an empty state directory has an empty log.
   CHECK(cli.json_of({"policy", "log", "--run", "run_nothing", "--json"}).empty());
+}
+
+TEST_CASE("policy check --kind http decides like the other kinds: dev loopback, prod nothing") {
+  Cli cli;
+  Result r = check(cli, {"--kind", "http", "--input", "GET http://127.0.0.1:8080/x"});
+  CHECK(r.exit_code == 0);
+  CHECK(contains(r.out, "allow  (rule dev.http.loopback)"));
+
+  r = check(cli, {"--kind", "http", "--input", "POST http://example.com/x", "--json"});
+  CHECK(r.exit_code == 3);
+  CHECK(json::parse(r.out)["rule"] == "http.not_allowlisted");
+
+  r = check(cli, {"--kind", "http", "--input", "GET http://127.0.0.1:8080/x", "--env", "prod"});
+  CHECK(r.exit_code == 3);
+
+  r = check(cli, {"--kind", "http", "--input", "GET ftp://127.0.0.1/x"});
+  CHECK(r.exit_code == 2);
+  CHECK(contains(r.err, "http or https"));
 }

@@ -48,7 +48,7 @@ TEST_CASE("http policy: host patterns") {
   CHECK_FALSE(http_host_matches("localhost", "localhost.evil.com"));
 }
 
-TEST_CASE("http policy: every field of a rule must match; deny wins; layers narrow") {
+TEST_CASE("http policy: every field of a rule must match, deny wins, layers narrow") {
   json wide = {{"http",
                 {{"allow",
                   {{{"id", "a.api"},

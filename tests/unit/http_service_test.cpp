@@ -67,7 +67,7 @@ TEST_CASE("http: a 1 KB GET returns status, headers and body, and is a recorded 
   CHECK_FALSE(any_contains(effects, "secretquery"));  // the query is never recorded
 }
 
-TEST_CASE("http: a POST sends its body; binary bodies travel as base64") {
+TEST_CASE("http: a POST sends its body, binary bodies travel as base64") {
   Server server([](const Server::Request& r, Server::Connection& c) {
     c.respond(201, r.method == "POST" ? r.body : "", "");
   });
@@ -245,7 +245,7 @@ TEST_CASE("http_stream: a sink that stops ends the transfer with AS_OK and stopp
   CHECK(a.out["stopped"] == true);
 }
 
-TEST_CASE("http: denied by default without an allowing layer; staging and prod allow nothing") {
+TEST_CASE("http: denied by default without an allowing layer, staging and prod allow nothing") {
   Server server([](const Server::Request&, Server::Connection& c) { c.respond(200, "no"); });
   for (const auto& layers : {std::vector<std::string>{}, std::vector<std::string>{"prod"},
                              std::vector<std::string>{"staging"}}) {

@@ -149,13 +149,13 @@ TEST_CASE("plugins log and emit metrics through the host API, attributed to the 
   CHECK(metrics[0].text == R"(fixture_metric=2.5 {"k":"v"})");
 }
 
-TEST_CASE("a side-effect service the host does not offer fails with a clear message") {
-  RecordingSink sink;
+TEST_CASE("a side-effect service of a kernel without policy is refused with a clear message") {
+  RecordingSink sink;  // no services: this kernel runs without policy
   ModuleRegistry registry(sink);
   REQUIRE(registry.install(load(good("throwing_v2")), ModuleRegistry::Install::add).empty());
   Invocation r = call(registry, "throwing", "http_request");
-  CHECK(r.outcome.status == AS_ERR_UNSUPPORTED);
-  CHECK(r.outcome.error == "the host does not offer http_request (kernel ABI 1.2)");
+  CHECK(r.outcome.status == AS_ERR_POLICY_DENIED);
+  CHECK(r.outcome.error.rfind("http_request: refused: this kernel runs without a policy", 0) == 0);
 }
 
 TEST_CASE("cancellation reaches a plugin through is_cancelled") {

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "host/service_support.hpp"
+#include "store/run_store.hpp"
 #include "task/task_status.hpp"
 
 namespace agentsys {

@@ -71,8 +71,7 @@ void check_queries(const std::string& base, const json& report, Findings& findin
     if (!q.contains("sql") || !q["sql"].is_string()) continue;
     std::string sql = q["sql"];
     if (blank(sql)) {
-      findings.problem(pointer_append(at, "sql"), "report.query_sql",
-                                           "the query's SQL is empty"));
+      findings.problem(pointer_append(at, "sql"), "report.query_sql", "the query's SQL is empty");
       continue;
     }
     size_t params = q.contains("params") && q["params"].is_array() ? q["params"].size() : 0;
