@@ -120,7 +120,7 @@ TEST_CASE("unknown commands, verbs and options are usage errors with one clear l
   CHECK(r.err ==
         "agentsys: error: unknown command 'frobnicate': expected one of plugins, module, run, "
         "batch, runs, events, metrics, config, preflight, migrate, golden, lineage, policy, "
-        "sample, snapshot, todo, gate, reconcile (see agentsys --help)\n");
+        "snapshot, todo, gate, reconcile, sample (see agentsys --help)\n");
   r = cli({"module", "explode"});
   CHECK(r.exit_code == 2);
   CHECK(r.err ==

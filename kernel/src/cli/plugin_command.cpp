@@ -54,9 +54,12 @@ int run_plugin_command(CommandContext& ctx, const std::string& plugin, const std
   // The host's side-effect services exist only under a configured policy.
   if (kernel->options().policy_config) kernel->runner();
   const KernelOptions& o = kernel->options();
+  // `--help` is read as a global option: hand it on, the plugin prints its own help.
+  std::vector<std::string> args = ctx.args;
+  if (ctx.global.help) args.emplace_back("--help");
   const json input = {{"noun", noun},
                       {"verb", verb},
-                      {"args", ctx.args},
+                      {"args", args},
                       {"env", ctx.global.env},
                       {"config_dir", o.config_dir.string()},
                       {"state_dir", o.host.state_dir.string()}};

@@ -330,9 +330,15 @@ std::string SchemaSet::add(const std::string& name, json schema) {
   auto entry = std::make_unique<Entry>();
   entry->document = std::move(schema);
   // Refs to other schema files are read from the schema folder, whether loaded or not, so
-  // that one broken schema does not hide the problems of the schemas that refer to it.
+  // that one broken schema does not hide the problems of the schemas that refer to it; a
+  // schema added without a file (a plugin's) is taken from the set.
   auto fetch = [this](const std::string& uri) -> const json* {
     std::string file = fs::path(uri.substr(0, uri.find('#'))).filename().string();
+    if (file.ends_with(kSuffix) && !fs::exists(dir_ / file)) {
+      if (const json* added = document(file.substr(0, file.size() - kSuffix.size()))) {
+        return new json(*added);
+      }
+    }
     std::string error;
     std::optional<json> doc = read_json(dir_ / file, error);
     return doc ? new json(std::move(*doc)) : nullptr;

@@ -145,7 +145,7 @@ agentsys::CommandResult run_generate(const std::vector<std::string>& args) {
     SampleSummary summary = generate(options);
     return {summary_text(summary, options, parsed.json), "", 0};
   } catch (const InvalidRequest& e) {
-    usage_error(e.what());
+    throw agentsys::Error(AS_ERR_INVALID_INPUT, e.what());
   } catch (const sqlite::Error& e) {
     return {"", fmt::format("agentsys: error: sample generate: {}\n", e.what()), 1};
   }

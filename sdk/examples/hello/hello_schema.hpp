@@ -4,16 +4,17 @@
 
 namespace hello {
 
-inline constexpr const char* kGreetingSchema = R"({
+// clang-format off
+inline constexpr const char* kGreetingSchema = R"json({
   "$schema": "http://json-schema.org/draft-07/schema#",
   "type": "object",
   "required": ["greeting"],
   "properties": {
     "greeting": {"type": "string", "minLength": 1, "description": "what to say"},
-    "audience": {"type": "string", "minLength": 1, "description": "to whom (default: world)"
-}
-}
-, "additionalProperties" : false
-})";
+    "audience": {"type": "string", "minLength": 1, "description": "to whom (default: world)"}
+  },
+  "additionalProperties": false
+})json";
+// clang-format on
 
 }  // namespace hello
