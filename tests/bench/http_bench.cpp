@@ -11,7 +11,6 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
-#include "test_paths.h"
 #include "config/toml_to_json.hpp"
 #include "host/call_frame.hpp"
 #include "host/host_api.hpp"
@@ -21,6 +20,7 @@
 #include "plugin/plugin_library.hpp"
 #include "policy/policy_gate.hpp"
 #include "registry/module_registry.hpp"
+#include "test_paths.h"
 
 namespace agentsys::bench {
 
