@@ -113,7 +113,9 @@ TEST_CASE("acknowledged runs survive kill -9") {
                static_cast<unsigned long long>(seed), static_cast<unsigned long long>(seed));
   INFO("seed ", seed, " (AGENTSYS_CRASH_SEED replays it)");
   std::mt19937_64 rng(seed);
-  std::uniform_int_distribution<int> kill_after_ms(20, 400);
+  // Up to 1.2 s: a sanitizer build takes several hundred ms to load the plugins (twice the
+  // descriptors' files since the configuration folders come from them) before the first ack.
+  std::uniform_int_distribution<int> kill_after_ms(20, 1200);
 
   agentsys::test::TempDir scratch;
   const fs::path state = scratch.path() / "state";  // one state dir across all iterations
