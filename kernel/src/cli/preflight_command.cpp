@@ -17,7 +17,7 @@ using json = nlohmann::json;
 
 namespace {
 
-/// "; plugin folders: reports (3 files), runbook (1 file)" or "".
+/// "; plugin folders: NAME (N files), ..." or "".
 std::string folders_line(const json& folders) {
   std::vector<std::string> parts;
   for (const auto& [name, f] : folders.items()) {

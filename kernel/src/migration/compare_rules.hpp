@@ -3,11 +3,11 @@
 // field, and how each difference is graded (block / warn / ignore). They come from the module's
 // configuration table `[modules.NAME.compare]` (docs/reconciliation.md, "Rules"):
 //
-//   [modules.report_orchestrator.compare]
+//   [modules.MODULE.compare]
 //   key = ["module"]                 # optional: the row key (default: the result's key_fields.key)
 //   consistency_threshold = 99.0     # percent; below it the verdict is block
 //   noise_learning = false           # run V1 twice and ignore what differs between the two runs
-//   [[modules.report_orchestrator.compare.rules]]
+//   [[modules.MODULE.compare.rules]]
 //   name = "volatile_generated_at"   # optional; default "rules[I]"
 //   fields = ["generated_at"]        # or "*" (every data field)
 //   method = "ignore"                # exact | tolerance | normalise | ignore

@@ -6,7 +6,7 @@
 // What a result compares as (docs/reconciliation.md, "What is compared"):
 // - a result with `key_fields` {"key": [...], "fields": [...], "rows": [{...}, ...]}: its rows;
 //   the key is the rules' `key` when configured, else `key_fields.key`;
-// - any other JSON object (e.g. a scheduler's summary): one row, its top-level members as
+// - any other JSON object (e.g. a summary): one row, its top-level members as
 //   columns, the key the rules' `key` (those members' values) or none;
 // - anything else (an array, a scalar, text that is not JSON): one row with one column
 //   "(result)".

@@ -52,10 +52,10 @@ class TodoError : public std::runtime_error {
 /// several processes at once (SQLite WAL). Not thread-safe: one object per thread.
 ///
 ///   migration::NewTodo item;
-///   item.title = "Rollback of report_orchestrator: find the cause";
+///   item.title = "Rollback of MODULE: find the cause";
 ///   item.detail = "...";
 ///   item.source = "rollback";
-///   item.module = "report_orchestrator";
+///   item.module = module;
 ///   item.link = report_path.string();  // rollback_report.md
 ///   migration::TodoItem added = migration::TodoList(kernel.options().state_dir).add(item);
 class TodoList {
