@@ -1,7 +1,8 @@
 #pragma once
 // The tasks a migration command runs for a module and a target month, from the module's
 // `migration` table: one task with input {target_month}, or one per key of a configuration
-// section (`cases_from = "SECTION"`: one per entry of that section, e.g. one per file of a plugin folder).
+// section (`cases_from = "SECTION"`: one per entry of that section, e.g. one per file of a plugin
+// folder).
 #include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
