@@ -184,20 +184,30 @@ class Child {
   [[nodiscard]] pid_t pid() const { return pid_; }
 
   /// Sends SIGKILL; false when the child had already exited (it is still reaped by wait()).
-  bool kill9() const { return ::kill(pid_, SIGKILL) == 0; }
+  bool kill9() const { return pid_ > 0 && ::kill(pid_, SIGKILL) == 0; }
 
   /// Reaps the child (until then a killed kernel is a zombie that still looks alive to the
   /// recovery pass); returns the raw wait status.
   int wait() {
-    int status = 0;
-    while (::waitpid(pid_, &status, 0) < 0 && errno == EINTR) {
+    if (pid_ > 0) {
+      while (::waitpid(pid_, &status_, 0) < 0 && errno == EINTR) {
+      }
+      pid_ = -1;
     }
+    return status_;
+  }
+
+  /// True while the child runs; reaps it (keeping its status for wait()) once it has exited.
+  bool running() {
+    if (pid_ <= 0) return false;
+    if (::waitpid(pid_, &status_, WNOHANG) != pid_) return true;
     pid_ = -1;
-    return status;
+    return false;
   }
 
  private:
   pid_t pid_ = -1;
+  int status_ = 0;
 };
 
 }  // namespace agentsys::cli_test

@@ -99,6 +99,21 @@ std::string batch_text(int iteration, int tasks) {
   return text;
 }
 
+/// Returns once `out` holds `acks` acknowledgement lines, the child has exited, or 60 s passed.
+void wait_for_acks(Child& child, const fs::path& out, int acks) {
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (child.running() && std::chrono::steady_clock::now() < give_up) {
+    const std::string printed = slurp(out);
+    size_t seen = 0;
+    for (size_t at = printed.find("\"acknowledged\""); at != std::string::npos;
+         at = printed.find("\"acknowledged\"", at + 1)) {
+      ++seen;
+    }
+    if (seen >= static_cast<size_t>(acks)) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+}
+
 const std::set<std::string> kTerminal = {"succeeded", "failed", "timed_out", "cancelled",
                                          "skipped"};
 
@@ -113,9 +128,12 @@ TEST_CASE("acknowledged runs survive kill -9") {
                static_cast<unsigned long long>(seed), static_cast<unsigned long long>(seed));
   INFO("seed ", seed, " (AGENTSYS_CRASH_SEED replays it)");
   std::mt19937_64 rng(seed);
-  // Up to 1.2 s: a sanitizer build takes several hundred ms to load the plugins (twice the
-  // descriptors' files since the configuration folders come from them) before the first ack.
-  std::uniform_int_distribution<int> kill_after_ms(20, 1200);
+  // Most kills land after a random number of acknowledgements, so they hit runs in flight
+  // whatever the build's speed (a sanitizer build starts several hundred ms slower); the rest
+  // land at a random time early on, in the start-up and its recovery pass.
+  std::uniform_int_distribution<int> kill_kind(0, 3);
+  std::uniform_int_distribution<int> kill_after_acks(1, 399);
+  std::uniform_int_distribution<int> kill_after_ms(20, 400);
 
   agentsys::test::TempDir scratch;
   const fs::path state = scratch.path() / "state";  // one state dir across all iterations
@@ -135,8 +153,12 @@ TEST_CASE("acknowledged runs survive kill -9") {
   auto started = std::chrono::steady_clock::now();
 
   for (int it = 0; it < iterations; ++it) {
+    const bool by_acks = kill_kind(rng) != 0;
+    const int acks = kill_after_acks(rng);
     const int delay_ms = kill_after_ms(rng);
     CAPTURE(it);
+    CAPTURE(by_acks);
+    CAPTURE(acks);
     CAPTURE(delay_ms);
     const fs::path batch = scratch.path() / fmt::format("batch{}.jsonl", it);
     std::ofstream(batch) << batch_text(it, 400);
@@ -147,7 +169,11 @@ TEST_CASE("acknowledged runs survive kill -9") {
     args.insert(args.end(), {"batch", batch.string(), "--json"});
     {
       Child child(args, out, err);
-      std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+      if (by_acks) {
+        wait_for_acks(child, out, acks);
+      } else {
+        std::this_thread::sleep_for(std::chrono::milliseconds(delay_ms));
+      }
       child.kill9();
       int status = child.wait();  // reap it: a zombie still looks alive to recovery
       if (!(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL)) {

@@ -106,6 +106,8 @@ int rank(const std::string& verdict) { return verdict == "block" ? 2 : verdict =
 
 ShadowReport collect_shadow_report(Kernel& kernel, const std::vector<RunResult>& results,
                                    const std::vector<std::pair<std::string, std::string>>& labels) {
+  // The comparisons' events are queued for the store's writer: read them after they land.
+  kernel.runs().sync();
   ShadowReport report;
   struct Totals {
     int runs = 0, v1_ok = 0, v2_ok = 0, compared = 0;
