@@ -88,6 +88,7 @@ Kernel::~Kernel() {
   // Stop producing before the consumers go: runner, then telemetry, then the store.
   if (runner_) runner_->shutdown();
   runner_.reset();
+  extensions_.clear();
   sink_.attach(nullptr);
   lineage_.reset();
   services_.reset();
@@ -179,18 +180,16 @@ Runner& Kernel::runner() {
     RunStore* store = options_.durable_runs ? &runs() : nullptr;
     TelemetryBus& bus = telemetry();
     LineageBus* lineage_bus = &lineage();
-    reconciliation_ = std::make_unique<migration::ShadowReconciliation>(
-        options_.host.state_dir, options_.compare_rules, store, lineage_bus);
-    migration::CutoverWatch* watch = nullptr;
-    if (store != nullptr) {
-      cutover_watch_ = std::make_unique<migration::CutoverWatch>(*this, *reconciliation_);
-      watch = cutover_watch_.get();
+    for (const KernelExtensionFactory& make : options_.extensions) {
+      extensions_.push_back(make(*this));
     }
-    options_.runner.on_finished = [lineage_bus, watch](const RunResult& r) {
+    options_.runner.on_finished = [this, lineage_bus](const RunResult& r) {
       lineage_bus->finished(r);
-      if (watch != nullptr) watch->finished(r);
+      for (const std::unique_ptr<KernelExtension>& e : extensions_) e->run_finished(r);
     };
-    options_.runner.on_shadow = [r = reconciliation_.get()](const ShadowOutcome& o) { (*r)(o); };
+    options_.runner.on_shadow = [this](const ShadowOutcome& o) {
+      for (const std::unique_ptr<KernelExtension>& e : extensions_) e->shadow_finished(o);
+    };
     runner_ = std::make_unique<Runner>(registry_, store, &bus, options_.runner);
     start_routing_watch();
     if (services_) {

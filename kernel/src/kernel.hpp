@@ -15,10 +15,8 @@
 
 #include "host/host_api.hpp"
 #include "host/host_services.hpp"
+#include "kernel_extension.hpp"
 #include "lineage/lineage_bus.hpp"
-#include "migration/cutover_watch.hpp"
-#include "migration/red_lines.hpp"
-#include "migration/shadow_reconciliation.hpp"
 #include "plugin/plugin_set.hpp"
 #include "policy/policy_gate.hpp"
 #include "registry/module_registry.hpp"
@@ -61,12 +59,9 @@ struct KernelOptions {
   std::set<std::string, std::less<>> lineage_modules;
   /// The configuration directory (a rollback restores it from the cutover's snapshot).
   std::filesystem::path config_dir;
-  /// The migration's red lines ([migration] in the environment file).
-  migration::RedLineSettings red_lines;
-  /// Per module: how its V1 and V2 results are compared in shadow runs
-  /// (`[modules.NAME.compare]`, migration/compare_rules.hpp). A module without an entry
-  /// compares with the defaults (every field exact, a difference blocks).
-  std::map<std::string, migration::CompareRules> compare_rules;
+  /// What the layers above the core add to the running kernel (migration's reconciliation
+  /// and red-line watch), created in this order when the runner starts.
+  std::vector<KernelExtensionFactory> extensions;
 };
 
 /// Where what plugins report goes: logs to spdlog, metrics to telemetry, side effects to the
@@ -121,10 +116,15 @@ class Kernel {
   /// The runner, started on first use (with its recovery pass when configured). The host's
   /// side-effect services are enabled first when a policy is configured.
   Runner& runner();
-  /// How shadow pairs are reconciled (the modules' comparison rules); starts the runner.
-  migration::ShadowReconciliation& reconciliation() {
+  /// The installed extension of type T (starting the runner, which creates them); null when
+  /// none is installed.
+  template <class T>
+  T* extension() {
     runner();
-    return *reconciliation_;
+    for (const std::unique_ptr<KernelExtension>& e : extensions_) {
+      if (auto* found = dynamic_cast<T*>(e.get())) return found;
+    }
+    return nullptr;
   }
   /// Futures of the runs the start-up recovery resumed.
   [[nodiscard]] const std::vector<Submission>& recovered() const { return recovered_; }
@@ -153,8 +153,7 @@ class Kernel {
   std::unique_ptr<PolicyGate> policy_;
   std::unique_ptr<LineageBus> lineage_;
   std::unique_ptr<HostServices> services_;
-  std::unique_ptr<migration::ShadowReconciliation> reconciliation_;
-  std::unique_ptr<migration::CutoverWatch> cutover_watch_;
+  std::vector<std::unique_ptr<KernelExtension>> extensions_;
   std::unique_ptr<Runner> runner_;
   std::vector<Submission> recovered_;
   std::jthread routing_watch_;  // applies `module set` from other processes while running

@@ -16,9 +16,9 @@
 #include <random>
 #include <string>
 
-#include "config/compare_checks.hpp"
 #include "config/config_loader.hpp"
 #include "migration/comparator.hpp"
+#include "migration/compare_checks.hpp"
 #include "test_paths.h"
 
 namespace agentsys::bench {
@@ -87,7 +87,7 @@ const Outputs& outputs() {
       config::EffectiveConfig cfg = config::load_config(
           {"dev", std::string(AGENTSYS_TEST_SOURCE_DIR) + "/config", {}, std::nullopt});
       std::vector<config::Problem> problems;
-      out.rules = config::compare_rules_of(cfg, problems).at("report_orchestrator");
+      out.rules = migration::compare_rules_of(cfg, problems).at("report_orchestrator");
     } catch (const std::exception& e) {
       out.error = e.what();
     }

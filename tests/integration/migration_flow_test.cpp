@@ -134,7 +134,26 @@ TEST_CASE("migration flow: a corrupted key field blocks, cutover refuses, red li
   CHECK(contains(dry.out, "- reconciliation_failure"));  // the clean run superseded the fault
   CHECK(f.module("report_orchestrator")["mode"] == "cutover");
 
-  // 6. Two consecutive faulty V2 runs: the first is a warning, the second the red line.
+  // 6. The caller's bad input (a report that does not exist) fails V2 twice: V1 never served
+  //    that input, so it is not V2's regression. The checks are recorded, not counted: no
+  //    rollback, and they do not break the run of failures that follows.
+  for (int i = 0; i < 2; ++i) {
+    Result bad = f.cli(
+        {"run", "report_orchestrator", "--report", "no_such_report", "--target-month", "202602"});
+    INFO(bad.out << bad.err);
+    CHECK(bad.exit_code != 0);
+    CHECK(contains(bad.err, "invalid_input"));
+  }
+  CHECK(f.module("report_orchestrator")["mode"] == "cutover");
+  const json checks = f.events_of("key_output_checked");
+  REQUIRE(checks.size() >= 2);
+  for (size_t i = checks.size() - 2; i < checks.size(); ++i) {
+    CHECK(checks[i]["data"]["ok"] == false);
+    CHECK(checks[i]["data"]["counted"] == false);
+    CHECK(contains(checks[i]["data"]["reason"].get<std::string>(), "not a V2 regression"));
+  }
+
+  // 7. Two consecutive faulty V2 runs: the first is a warning, the second the red line.
   const std::vector<std::string> run = {"run",         "report_orchestrator", "--report",
                                         "ops_monthly", "--target-month",      "202602"};
   Result first = f.cli(run, {kFault});
@@ -169,7 +188,7 @@ TEST_CASE("migration flow: a corrupted key field blocks, cutover refuses, red li
   CHECK(todos[0]["module"] == "report_orchestrator");
   CHECK(contains(todos[0]["title"].get<std::string>(), "key_output_failure"));
 
-  // 7. The operator's rollback of the rest of the domain: the scheduler and the remediation
+  // 8. The operator's rollback of the rest of the domain: the scheduler and the remediation
   //    runner still shadow; they go back to V1 too, and a second rollback has nothing to do.
   Result rest = f.cli.script("scripts/migration/v2_rollback.sh",
                              {"--target-month", "202602", "--reason", "output_mismatch"});

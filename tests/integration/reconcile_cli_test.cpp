@@ -5,8 +5,8 @@
 #include <doctest/doctest.h>
 
 #include "cli_support.hpp"
-#include "config/compare_checks.hpp"
 #include "config/config_loader.hpp"
+#include "migration/compare_checks.hpp"
 #include "migration/reconciler.hpp"
 #include "test_paths.h"
 
@@ -19,7 +19,7 @@ migration::CompareRules shipped_rules() {
   agentsys::config::EffectiveConfig cfg = agentsys::config::load_config(
       {"dev", fs::path(AGENTSYS_TEST_SOURCE_DIR) / "config", {}, std::nullopt});
   std::vector<agentsys::config::Problem> problems;
-  auto all = agentsys::config::compare_rules_of(cfg, problems);
+  auto all = agentsys::migration::compare_rules_of(cfg, problems);
   REQUIRE(problems.empty());
   return all.at("report_orchestrator");
 }

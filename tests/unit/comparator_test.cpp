@@ -6,10 +6,10 @@
 #include <cstdio>
 #include <random>
 
-#include "config/compare_checks.hpp"
 #include "config/config_loader.hpp"
 #include "config_test_support.hpp"
 #include "migration/comparator.hpp"
+#include "migration/compare_checks.hpp"
 #include "migration/noise.hpp"
 #include "migration/value_normalise.hpp"
 
@@ -45,7 +45,7 @@ CompareRules shipped_rules() {
   agentsys::config::EffectiveConfig cfg =
       agentsys::config::load_config({"dev", agentsys::test::kRepoConfigDir, {}, std::nullopt});
   std::vector<agentsys::config::Problem> problems;
-  auto all = agentsys::config::compare_rules_of(cfg, problems);
+  auto all = agentsys::migration::compare_rules_of(cfg, problems);
   REQUIRE(problems.empty());
   return all.at("report_orchestrator");
 }

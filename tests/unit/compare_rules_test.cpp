@@ -4,13 +4,14 @@
 
 #include <algorithm>
 
-#include "config/compare_checks.hpp"
 #include "config/config_loader.hpp"
 #include "config/config_paths.hpp"
 #include "config/kernel_settings.hpp"
 #include "config/preflight.hpp"
 #include "config_test_support.hpp"
+#include "migration/compare_checks.hpp"
 #include "migration/compare_rules.hpp"
+#include "migration/migration_settings.hpp"
 
 using namespace agentsys;
 using namespace agentsys::migration;
@@ -177,7 +178,7 @@ TEST_CASE("compare rules: preflight locates bad rules at file, line and field") 
                               "normalise = [\"trim\"]\n"
                               "abs = 0.5\n");
   config::PreflightReport report =
-      config::run_preflight({{"dev", dir.path(), {}, std::nullopt}, {}});
+      config::run_preflight({{"dev", dir.path(), {}, std::nullopt}, {check_compare_rules}, {}});
   std::vector<config::Problem> compare;
   for (const config::Problem& p : report.problems) {
     if (p.rule.rfind("compare.", 0) == 0) compare.push_back(p);
@@ -206,17 +207,17 @@ TEST_CASE("compare rules: preflight locates bad rules at file, line and field") 
     CHECK(e.problems()[0].line == 3);
   }
   // Preflight reports it once (the schema's problem), not again as compare.method.
-  report = config::run_preflight({{"dev", dir.path(), {}, std::nullopt}, {}});
+  report =
+      config::run_preflight({{"dev", dir.path(), {}, std::nullopt}, {check_compare_rules}, {}});
   size_t at_method = 0;
   for (const config::Problem& p : report.problems) {
     if (p.path == "/modules/m/compare/rules/0/method") ++at_method;
   }
   CHECK(at_method == 1);
-  // What only compare_checks sees stops apply_config (and so `agentsys run`) too.
+  // What only compare_checks sees stops the migration settings (and so `agentsys run`) too.
   dir.write("modules/m.toml", "[[modules.m.compare.rules]]\nfields = [\"x\"]\nabs = 1\n");
   config::EffectiveConfig cfg = config::load_config({"dev", dir.path(), {}, std::nullopt});
-  KernelOptions options;
-  CHECK_THROWS_WITH_AS(config::apply_config(cfg, options),
+  CHECK_THROWS_WITH_AS(migration_settings(cfg),
                        doctest::Contains("/modules/m/compare/rules/0/abs: compare.option"),
                        config::ConfigError);
 }
@@ -224,7 +225,7 @@ TEST_CASE("compare rules: preflight locates bad rules at file, line and field") 
 TEST_CASE("compare rules: the shipped report_orchestrator rules") {
   config::EffectiveConfig cfg = config::load_config({"dev", kRepoConfigDir, {}, std::nullopt});
   std::vector<config::Problem> problems;
-  auto all = config::compare_rules_of(cfg, problems);
+  auto all = compare_rules_of(cfg, problems);
   CHECK(problems.empty());
   REQUIRE(all.count("report_orchestrator") == 1);
   const CompareRules& r = all.at("report_orchestrator");
@@ -242,9 +243,10 @@ TEST_CASE("compare rules: the shipped report_orchestrator rules") {
   CHECK(floats.method == Method::normalise);
   CHECK(floats.normalise.decimals == 4);
   CHECK(r.rule_for("@row").grade == Grade::block);  // a missing row blocks
-  // apply_config hands them to the kernel.
-  KernelOptions options;
-  config::apply_config(cfg, options);
-  REQUIRE(options.compare_rules.count("report_orchestrator") == 1);
-  CHECK(options.compare_rules.at("report_orchestrator").rules.size() == r.rules.size());
+  // The migration settings hand them to the kernel's migration extension, with the threshold
+  // the red line uses.
+  MigrationSettings settings = migration_settings(cfg);
+  REQUIRE(settings.compare_rules.count("report_orchestrator") == 1);
+  CHECK(settings.compare_rules.at("report_orchestrator").rules.size() == r.rules.size());
+  CHECK(settings.red_lines.module_thresholds.at("report_orchestrator") == 99.0);
 }

@@ -16,6 +16,7 @@
 
 #include "cli/command.hpp"
 #include "config/kernel_settings.hpp"
+#include "migration/migration_extension.hpp"
 #include "plugin/plugin_paths.hpp"
 #include "task/task_status.hpp"
 #include "version.hpp"
@@ -367,11 +368,15 @@ std::unique_ptr<Kernel> CommandContext::make_kernel(bool read_only, bool configu
   options.plugin_dirs = plugin_search_path(global.plugin_dirs, std::getenv("AGENTSYS_PLUGIN_PATH"));
   options.state_dir = global.state_dir;
   options.recover_on_start = recover;
+  migration::MigrationSettings migration;
   if (configured) {
     PluginSet plugins;
-    config::apply_config(load_effective_config(global, err, &plugins), options);
+    const config::EffectiveConfig config = load_effective_config(global, err, &plugins);
+    config::apply_config(config, options);
+    migration = migration::migration_settings(config);
     options.plugins = std::move(plugins);
   }
+  migration::install_migration(options, std::move(migration));
   auto kernel = std::make_unique<Kernel>(std::move(options));
   for (const PluginRefusal& r : kernel->refusals()) {
     fmt::print(err, "agentsys: warning: refused plugin {}: {}\n", r.file.string(), r.reason);

@@ -10,6 +10,7 @@
 #include "cli/table.hpp"
 #include "host/call_frame.hpp"
 #include "migration/golden.hpp"
+#include "migration/migration_extension.hpp"
 #include "migration/reconciler.hpp"
 #include "migration/target_month.hpp"
 #include "task/ids.hpp"
@@ -145,7 +146,8 @@ int golden_replay(CommandContext& ctx) {
         a.module, a.target_month.empty() ? "" : " for " + a.target_month, a.module));
   }
   kernel->runner();  // turns the host services on (policy) for the replayed calls
-  const migration::CompareRules& rules = kernel->reconciliation().rules(a.module);
+  const migration::CompareRules& rules =
+      migration::migration_of(*kernel).reconciliation().rules(a.module);
   ojson results = ojson::array();
   int64_t fields = 0;
   int64_t matched = 0;

@@ -8,6 +8,7 @@
 
 #include "cli/command.hpp"
 #include "cli/migrate_support.hpp"
+#include "migration/migration_extension.hpp"
 #include "migration/red_lines.hpp"
 #include "migration/snapshot.hpp"
 #include "util/time.hpp"
@@ -46,7 +47,7 @@ int migrate_cutover(CommandContext& ctx) {
       continue;
     }
     migration::RedLineReport report = migration::evaluate_red_lines(
-        *kernel, module, args.target_month, kernel->options().red_lines);
+        *kernel, module, args.target_month, migration::migration_of(*kernel).settings().red_lines);
     std::vector<std::string> why;
     for (const migration::RedLine& l : report.lines) {
       if (l.triggered) why.push_back(l.name + ": " + l.evidence);

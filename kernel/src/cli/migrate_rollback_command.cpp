@@ -9,6 +9,7 @@
 
 #include "cli/command.hpp"
 #include "cli/migrate_support.hpp"
+#include "migration/migration_extension.hpp"
 #include "migration/red_lines.hpp"
 #include "migration/rollback.hpp"
 
@@ -99,8 +100,8 @@ int migrate_rollback(CommandContext& ctx) {
   json evidence = json::array();
   std::string evidence_md;
   for (const std::string& m : targets) {
-    migration::RedLineReport r =
-        migration::evaluate_red_lines(*kernel, m, args.target_month, kernel->options().red_lines);
+    migration::RedLineReport r = migration::evaluate_red_lines(
+        *kernel, m, args.target_month, migration::migration_of(*kernel).settings().red_lines);
     evidence.push_back(red_lines_json(r));
     evidence_md += r.evidence_markdown();
     if (dry_run && !args.json) print_red_lines(ctx.out, r);
@@ -165,8 +166,8 @@ int migrate_redlines(CommandContext& ctx) {
   json red_line_reports = json::array();
   json rollbacks = json::array();
   for (const std::string& m : modules) {
-    migration::RedLineReport r =
-        migration::evaluate_red_lines(*kernel, m, args.target_month, kernel->options().red_lines);
+    migration::RedLineReport r = migration::evaluate_red_lines(
+        *kernel, m, args.target_month, migration::migration_of(*kernel).settings().red_lines);
     red_line_reports.push_back(red_lines_json(r));
     if (!args.json) print_red_lines(ctx.out, r);
     if (!r.triggered()) continue;

@@ -9,6 +9,7 @@
 #include "cli/cli.hpp"
 #include "cli/command.hpp"
 #include "config/preflight.hpp"
+#include "migration/compare_checks.hpp"
 #include "plugin/plugin_paths.hpp"
 
 namespace agentsys::cli {
@@ -37,6 +38,7 @@ int preflight(CommandContext& ctx) {
 
   config::PreflightRequest request;
   request.config = config_request(ctx.global);
+  request.checks.emplace_back(migration::check_compare_rules);
   request.plugin_dirs =
       plugin_search_path(ctx.global.plugin_dirs, std::getenv("AGENTSYS_PLUGIN_PATH"));
   {

@@ -2,8 +2,6 @@
 
 #include <cmath>
 
-#include "config/compare_checks.hpp"
-
 namespace agentsys::config {
 namespace fs = std::filesystem;
 using json = nlohmann::json;
@@ -98,11 +96,6 @@ void apply_config(const EffectiveConfig& config, KernelOptions& options) {
   }
 
   options.config_dir = config.config_dir();
-  const json migration = v.value("migration", json::object());
-  options.red_lines.consecutive_failures =
-      migration.value("key_output_failures", options.red_lines.consecutive_failures);
-  options.red_lines.watch_window =
-      std::chrono::seconds(std::llround(migration.value("watch_window_h", 72.0) * 3600));
 
   const json plugin_dirs = v["plugins"].value("dirs", json::array());
   for (const json& dir : plugin_dirs) {
@@ -115,16 +108,6 @@ void apply_config(const EffectiveConfig& config, KernelOptions& options) {
     options.host.databases[name] = absolute_path(path);
   }
   options.policy_config = config.policy_config();
-
-  std::vector<Problem> problems;
-  options.compare_rules = compare_rules_of(config, problems);
-  if (!problems.empty()) {
-    std::string message = format_problem(problems.front());
-    if (problems.size() > 1) {
-      message += " (and " + std::to_string(problems.size() - 1) + " more: see agentsys preflight)";
-    }
-    throw ConfigError(ConfigError::Kind::invalid, message, std::move(problems));
-  }
 }
 
 }  // namespace agentsys::config

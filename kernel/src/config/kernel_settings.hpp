@@ -9,8 +9,8 @@ namespace agentsys::config {
 
 /// Applies `config` to `options` (whose state_dir and plugin_dirs the caller has set: the
 /// configuration's plugin directories are appended). Relative paths are taken from the current
-/// directory, as the policy's placeholders are. Throws ConfigError (invalid) when a module's
-/// comparison rules are wrong (the first problem in the message, all in problems()).
+/// directory, as the policy's placeholders are. What the layers above read for themselves
+/// (migration's red lines and comparison rules: migration/migration_settings.hpp) is left.
 void apply_config(const EffectiveConfig& config, KernelOptions& options);
 
 /// A path value of the configuration made absolute from the current directory (the empty path

@@ -6,7 +6,6 @@
 #include <regex>
 #include <set>
 
-#include "config/compare_checks.hpp"
 #include "config/config_layout.hpp"
 #include "config/config_paths.hpp"
 #include "config/dir_probe.hpp"
@@ -309,7 +308,7 @@ PreflightReport run_preflight(const PreflightRequest& request) {
   check_routes(config, kernel, report.problems);
   PluginCheckResult contributed =
       check_plugin_config(config, kernel.registry().plugins(), report.problems);
-  check_compare_rules(config, report.problems);
+  for (const ConfigCheck& check : request.checks) check(config, report.problems);
   size_t before_policy = report.problems.size();
   check_policy(config, kernel, report.problems);
   check_named_policy(config, kernel, before_policy, contributed.policy_checks, report.problems);

@@ -3,6 +3,7 @@
 // files hold their schemas, named plugins load and serve their modules, routes name existing
 // modules, policy rules compile (the policy plugin's `validate`), directories are writable.
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -13,8 +14,14 @@
 
 namespace agentsys::config {
 
+/// A check a layer above the configuration adds (migration's comparison rules): appends
+/// located problems.
+using ConfigCheck = std::function<void(const EffectiveConfig&, std::vector<Problem>&)>;
+
 struct PreflightRequest {
   ConfigRequest config;
+  /// Run after the plugins' own checks, in order.
+  std::vector<ConfigCheck> checks;
   /// The plugin search path from the command line or the environment; the configuration's
   /// [plugins] dirs are searched after it.
   std::vector<std::filesystem::path> plugin_dirs;

@@ -20,7 +20,7 @@ class ShadowReconciliation;
 
 class CutoverWatch {
  public:
-  CutoverWatch(Kernel& kernel, const ShadowReconciliation& rules);
+  CutoverWatch(Kernel& kernel, const ShadowReconciliation& rules, RedLineSettings red_lines);
 
   /// The runner's on_finished hook (thread-safe; cheap for runs it does not watch).
   void finished(const RunResult& result);
@@ -28,6 +28,7 @@ class CutoverWatch {
  private:
   Kernel& kernel_;
   const ShadowReconciliation& rules_;
+  RedLineSettings red_lines_;
   std::mutex mutex_;  // one check-and-rollback at a time
 };
 

@@ -79,12 +79,15 @@ void arm(Kernel& kernel, const std::string& module, const RedLineSettings& s, Re
 
 RedLine key_output_failures(Kernel& kernel, const std::string& module, const RedLineSettings& s) {
   RedLine l{"key_output_failures", false, "", {}};
-  auto checks = kernel.runs().module_events(module, "key_output_checked", s.consecutive_failures);
+  // Failures that are not V2's regressions (the caller's bad input) are recorded uncounted:
+  // they neither count nor break a run of failures. Look far enough back to skip them.
+  auto checks = kernel.runs().module_events(module, "key_output_checked", 1000);
   unsigned failed = 0;
   std::string why;
   for (const EventRow& e : checks) {
     json d = data_of(e);
-    if (d.value("ok", true)) break;
+    if (!d.value("counted", true)) continue;
+    if (d.value("ok", true) || failed >= s.consecutive_failures) break;
     ++failed;
     l.runs.push_back(e.run_id);
     if (why.empty()) why = d.value("reason", "");
@@ -125,8 +128,9 @@ RedLine reconciliation_failure(Kernel& kernel, const std::string& module,
   }
   // The module's own threshold (its compare table) when it has one.
   double threshold = s.consistency_threshold;
-  const auto& rules = kernel.options().compare_rules;
-  if (auto it = rules.find(module); it != rules.end()) threshold = it->second.consistency_threshold;
+  if (auto it = s.module_thresholds.find(module); it != s.module_thresholds.end()) {
+    threshold = it->second;
+  }
   std::string consistency_text = "no key field compared";
   bool low = false;
   if (fields > 0) {

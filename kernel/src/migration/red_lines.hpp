@@ -9,6 +9,8 @@
 // They are armed while the module is in cutover, and for `watch_window` after it reached
 // 100% V2.
 #include <chrono>
+#include <functional>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -23,6 +25,8 @@ struct RedLineSettings {
   unsigned consecutive_failures = 2;
   std::chrono::seconds watch_window{72 * 3600};
   double consistency_threshold = 99.0;  ///< percent
+  /// Per module: its own threshold (its compare table's), instead of consistency_threshold.
+  std::map<std::string, double, std::less<>> module_thresholds;
 };
 
 struct RedLine {

@@ -11,16 +11,17 @@
 #include "config/problem.hpp"
 #include "migration/compare_rules.hpp"
 
-namespace agentsys::config {
+namespace agentsys::migration {
 
 /// Rules compare.* (compare.tolerance, compare.normalise, compare.option, compare.grade,
 /// compare.name, compare.unreachable, compare.key_field, compare.field, ...), each located at
 /// its file, line and field.
-void check_compare_rules(const EffectiveConfig& config, std::vector<Problem>& problems);
+void check_compare_rules(const config::EffectiveConfig& config,
+                         std::vector<config::Problem>& problems);
 
 /// Every module's rules (modules without a compare table are left out: they get the defaults).
 /// Appends the problems, as check_compare_rules does.
-std::map<std::string, migration::CompareRules> compare_rules_of(const EffectiveConfig& config,
-                                                                std::vector<Problem>& problems);
+std::map<std::string, CompareRules> compare_rules_of(const config::EffectiveConfig& config,
+                                                     std::vector<config::Problem>& problems);
 
-}  // namespace agentsys::config
+}  // namespace agentsys::migration
