@@ -303,7 +303,12 @@ TEST_CASE("a plugin failure is a runtime error (exit 1) naming the module and th
   r = cli({"--plugin-dir", good, "run", "throwing", "--action", "bad_json", "--json"});
   CHECK(r.exit_code == 1);
   CHECK(json::parse(r.out)["error_code"] == "plugin_error");
-  CHECK(contains(r.err, "the plugin returned malformed JSON"));
+  CHECK(contains(r.err, "the plugin returned malformed JSON: line 1, column 2: syntax error"));
+  // Output nested deeper than the printer may recurse fails the attempt, not the kernel.
+  r = cli({"--plugin-dir", good, "run", "throwing", "--action", "deep_json", "--json"});
+  CHECK(r.exit_code == 1);
+  CHECK(json::parse(r.out)["error_code"] == "plugin_error");
+  CHECK(contains(r.err, "the plugin returned JSON nested more than 128 levels deep"));
 }
 
 TEST_CASE("AGENTSYS_PLUGIN_PATH replaces the default plugin directory") {

@@ -213,6 +213,45 @@ TEST_CASE("bad arguments and input are usage errors with exit 2 and one line tha
   CHECK(runs == json::array());
 }
 
+TEST_CASE("input nested too deep or too large and out-of-bounds settings record nothing") {
+  Cli cli;
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  std::ofstream(cli.dir() / "deep.json") << deep;
+  Result r = cli({"run", "demo", "--input", "@deep.json"});
+  CHECK(r.exit_code == 2);
+  CHECK(contains(r.err, "deep.json: arrays and objects nest more than 64 levels deep"));
+  CHECK(count_lines(r.err) == 1);
+  // 64 levels are fine.
+  std::ofstream(cli.dir() / "ok.json") << std::string(64, '[') + std::string(64, ']');
+  CHECK(cli({"run", "demo", "--input", "@ok.json"}).exit_code == 0);
+
+  // One deep line refuses the batch before any line is acknowledged.
+  std::ofstream(cli.dir() / "batch.jsonl")
+      << R"({"module":"demo","action":"run","input":{}})"
+      << "\n"
+      << R"({"module":"demo","action":"run","input":)" << deep << "}\n";
+  r = cli({"batch", "batch.jsonl"});
+  CHECK(r.exit_code == 2);
+  CHECK(contains(r.err, "batch.jsonl:2: the input nests arrays and objects more than 64"));
+
+  // The size limit, from [runner] (or the module's table).
+  r = cli({"--set", "runner.max_input_bytes=16", "run", "demo", "--input",
+           R"({"text":"more than sixteen bytes"})"});
+  CHECK(r.exit_code == 2);
+  CHECK(contains(r.err, "is 34 bytes, more than its limit of 16"));
+
+  // A setting beyond its bound is refused by the schema, by run and by preflight alike.
+  r = cli({"--set", "runner.max_concurrency=100000000", "run", "demo"});
+  CHECK(r.exit_code == 1);  // an invalid configuration, as for any other schema problem
+  CHECK(contains(r.err, "/runner/max_concurrency: schema.maximum: must be <= 1024"));
+  r = cli({"--set", "runner.max_concurrency=100000000", "preflight"});
+  CHECK(r.exit_code != 0);
+  CHECK(contains(r.out + r.err, "/runner/max_concurrency"));
+
+  const json runs = cli.json_of({"runs", "list", "--json"});
+  CHECK(runs.size() == 1);  // only the 64-level run
+}
+
 TEST_CASE("an idempotency key runs the task once and replays its result") {
   Cli cli;
   std::vector<std::string> args = {"run",     "behave",     "--action",          "count",

@@ -8,6 +8,7 @@
 
 #include "cli/command.hpp"
 #include "cli/run_output.hpp"
+#include "util/json_depth.hpp"
 
 namespace agentsys::cli {
 namespace po = boost::program_options;
@@ -21,6 +22,11 @@ constexpr size_t kChunk = 64;  // tasks acknowledged per commit
 /// "timeout_seconds", "dry_run", "retry"}.
 TaskSpec parse_line(const std::string& file, size_t line_no, const std::string& line) {
   auto where = [&] { return fmt::format("{}:{}", file, line_no); };
+  // The line holds the task with its input one level down.
+  if (json_depth(line, kMaxJsonDepth + 1) > kMaxJsonDepth + 1) {
+    throw UsageError(fmt::format("{}: the input nests arrays and objects more than {} levels deep",
+                                 where(), kMaxJsonDepth));
+  }
   json j = json::parse(line, nullptr, false);
   if (j.is_discarded() || !j.is_object()) {
     throw UsageError(fmt::format("{}: not a JSON object", where()));

@@ -19,6 +19,7 @@
 #include "migration/migration_extension.hpp"
 #include "plugin/plugin_paths.hpp"
 #include "task/task_status.hpp"
+#include "util/json_depth.hpp"
 #include "version.hpp"
 
 namespace agentsys::cli {
@@ -397,6 +398,10 @@ std::string read_json_argument(std::string_view option, const std::string& value
     buf << in.rdbuf();
     text = buf.str();
     where = file.string();
+  }
+  if (json_depth(text) > kMaxJsonDepth) {
+    throw UsageError(fmt::format("{}: arrays and objects nest more than {} levels deep: flatten it",
+                                 where, kMaxJsonDepth));
   }
   try {
     nlohmann::json parsed = nlohmann::json::parse(text);

@@ -67,6 +67,7 @@ void apply_config(const EffectiveConfig& config, KernelOptions& options) {
   runner.workers = r.value("max_concurrency", 0U);
   runner.pause_after_failures = r.value("pause_after_failures", runner.pause_after_failures);
   runner.default_timeout = seconds_to_ms(r.value("default_timeout_s", 300.0));
+  runner.max_input_bytes = r.value("max_input_bytes", runner.max_input_bytes);
   runner.default_retry = RetryPolicy::from_json(v["retry"], runner.default_retry);
   const unsigned per_module = r.value("per_module_concurrency", 0U);
 
@@ -79,6 +80,9 @@ void apply_config(const EffectiveConfig& config, KernelOptions& options) {
       defaults.timeout = seconds_to_ms(module["timeout_s"].get<double>());
     if (module.contains("retry")) {
       defaults.retry = RetryPolicy::from_json(module["retry"], runner.default_retry);
+    }
+    if (module.contains("max_input_bytes")) {
+      defaults.max_input_bytes = module["max_input_bytes"].get<size_t>();
     }
     if (module.contains("shadow_timeout_s"))
       defaults.shadow_budget = seconds_to_ms(module["shadow_timeout_s"].get<double>());

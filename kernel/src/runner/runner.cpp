@@ -50,6 +50,23 @@ struct Runner::Attempt {
 
 namespace {
 
+/// Why a plugin's successful output cannot be used ("" when it can; then `parsed` holds it):
+/// it nests too deeply for the printer's recursion, or it is not JSON.
+std::string output_problem(const std::string& text, json& parsed) {
+  if (json_depth(text, kMaxOutputDepth) > kMaxOutputDepth) {
+    return fmt::format("the plugin returned JSON nested more than {} levels deep", kMaxOutputDepth);
+  }
+  try {
+    parsed = json::parse(text);
+    return {};
+  } catch (const json::parse_error& e) {
+    // what() reads "[json.exception.parse_error.101] parse error at line 1, column 3: ...".
+    std::string why = e.what();
+    if (size_t at = why.find("parse error at "); at != std::string::npos) why.erase(0, at + 15);
+    return "the plugin returned malformed JSON: " + why;
+  }
+}
+
 std::string impl_name(as_impl impl) {
   return impl == AS_IMPL_NONE ? std::string() : std::string(to_string(impl));
 }
@@ -143,6 +160,24 @@ void Runner::shutdown() {
   if (store_ != nullptr) store_->sync();
 }
 
+void Runner::check_input_bounds(const TaskSpec& spec) const {
+  size_t limit = options_.max_input_bytes;
+  if (auto d = options_.module_defaults.find(spec.module);
+      d != options_.module_defaults.end() && d->second.max_input_bytes) {
+    limit = *d->second.max_input_bytes;
+  }
+  if (spec.input_json.size() > limit) {
+    throw std::invalid_argument(fmt::format(
+        "the input of module '{}' is {} bytes, more than its limit of {} (max_input_bytes in "
+        "its module table or [runner])",
+        spec.module, spec.input_json.size(), limit));
+  }
+  if (size_t depth = json_depth(spec.input_json); depth > kMaxJsonDepth) {
+    throw std::invalid_argument(fmt::format(
+        "the input nests arrays and objects more than {} levels deep: flatten it", kMaxJsonDepth));
+  }
+}
+
 std::shared_ptr<Runner::Run> Runner::make_run(TaskSpec spec) {
   if (!is_valid_identifier(spec.module)) {
     throw std::invalid_argument(fmt::format("invalid module id '{}'", spec.module));
@@ -153,6 +188,7 @@ std::shared_ptr<Runner::Run> Runner::make_run(TaskSpec spec) {
                     spec.module));
   }
   if (spec.action.empty()) throw std::invalid_argument("the action must not be empty");
+  check_input_bounds(spec);
   if (!json::accept(spec.input_json)) throw std::invalid_argument("the input is not valid JSON");
   if (spec.trace_id.empty()) {
     spec.trace_id = new_trace_id();
@@ -507,10 +543,10 @@ void Runner::finish_attempt(const std::shared_ptr<Run>& run, const Attempt& atte
   std::string message = inv.outcome.error;
   json output;
   if (code == ErrorCode::none) {
-    output = json::parse(inv.outcome.output, nullptr, false);
-    if (output.is_discarded()) {
+    std::string problem = output_problem(inv.outcome.output, output);
+    if (!problem.empty()) {
       code = ErrorCode::plugin_error;
-      message = "the plugin returned malformed JSON";
+      message = std::move(problem);
     }
   }
   auto now = Clock::now();

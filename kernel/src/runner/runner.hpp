@@ -23,6 +23,7 @@
 #include "runner/timer_queue.hpp"
 #include "store/run_store.hpp"
 #include "task/task.hpp"
+#include "util/json_depth.hpp"
 
 namespace agentsys {
 
@@ -57,6 +58,8 @@ struct ModuleDefaults {
   std::optional<RetryPolicy> retry;
   /// Shadow mode: V2's own time budget (default: the task's timeout).
   std::optional<std::chrono::milliseconds> shadow_budget;
+  /// The largest input accepted (default: RunnerOptions::max_input_bytes).
+  std::optional<size_t> max_input_bytes;
 };
 
 struct RunnerOptions {
@@ -66,6 +69,8 @@ struct RunnerOptions {
   /// Consecutive failed runs after which a module is paused; 0 never pauses.
   unsigned pause_after_failures = 5;
   std::chrono::milliseconds default_timeout{std::chrono::minutes(5)};
+  /// The largest task input accepted, for modules that set none.
+  size_t max_input_bytes = kDefaultMaxInputBytes;
   RetryPolicy default_retry;
   TaskPrecheck precheck;
   /// Called with every run's final result (on a worker thread, before the result is handed
@@ -136,6 +141,8 @@ class Runner {
   void persist(const Run& run);
   RunResult replay(const std::string& run_id, const std::string& module);
   std::shared_ptr<Run> make_run(TaskSpec spec);
+  /// Throws std::invalid_argument when the input is larger or nests deeper than allowed.
+  void check_input_bounds(const TaskSpec& spec) const;
 
   ShadowRunner& shadows();                              // started on first use
   [[nodiscard]] ShadowRunner* started_shadows() const;  // null until then
