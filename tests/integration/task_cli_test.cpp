@@ -12,6 +12,7 @@
 #include <regex>
 #include <set>
 #include <thread>
+#include <tuple>
 
 #include "cli_support.hpp"
 
@@ -500,6 +501,53 @@ TEST_CASE("a timed-out attempt's host subprocesses are killed") {
 
 // run_command bounds a command by the call's deadline; a command killed by that bound is a
 // timeout of the attempt, never a success, whichever of the plugin and the deadline timer wins.
+TEST_CASE("SIGINT and SIGTERM cancel the running attempt, kill its child and exit 130/143") {
+  for (const auto& [sig, name, sleep] :
+       {std::tuple{SIGINT, "SIGINT", "28.417"}, std::tuple{SIGTERM, "SIGTERM", "28.419"}}) {
+    CAPTURE(name);
+    Cli cli;
+    const std::vector<std::string> sleeper{"sleep", sleep};
+    std::vector<std::string> args = all_plugin_dirs();
+    args.insert(args.end(),
+                {"--state-dir", cli.state_dir().string(), "run", "behave", "--action", "spawn",
+                 "--input", json{{"seconds", sleep}}.dump(), "--retry", kNoRetry});
+    Child child(args, cli.dir() / "run.out", cli.dir() / "run.err");
+    bool seen = false;
+    for (int i = 0; i < 1000 && !seen; ++i) {  // up to 10 s for the child to start
+      seen = !agentsys::test::processes_with_argv(sleeper).empty();
+      if (!seen) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    REQUIRE(seen);
+    const auto signalled = std::chrono::steady_clock::now();
+    ::kill(child.pid(), sig);
+    const int status = child.wait();
+    const double seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - signalled).count();
+    const std::string err = slurp(cli.dir() / "run.err");
+    INFO("stderr: ", err);
+    REQUIRE(WIFEXITED(status));
+    CHECK(WEXITSTATUS(status) == 128 + sig);
+    CHECK(seconds < 5);  // not the sleeper's 28 s
+    CHECK(contains(err, fmt::format("agentsys: interrupted by {}: attempts in progress were "
+                                    "cancelled and recorded",
+                                    name)));
+    // No child outlives the kernel.
+    bool gone = false;
+    for (int i = 0; i < 40 && !gone; ++i) {
+      gone = agentsys::test::processes_with_argv(sleeper).empty();
+      if (!gone) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    for (int pid : agentsys::test::processes_with_argv(sleeper)) ::kill(pid, SIGKILL);
+    CHECK_MESSAGE(gone, "the child outlived the kernel");
+    // The run is recorded as cancelled, with the signal; recovery has nothing to re-run.
+    const json runs = cli.json_of({"runs", "list", "--json"});
+    REQUIRE(runs.size() == 1);
+    CHECK(runs[0]["status"] == "cancelled");
+    CHECK(contains(runs[0].dump(), fmt::format("interrupted by {}", name)));
+    CHECK(cli.json_of({"runs", "recover", "--json"}).empty());
+  }
+}
+
 TEST_CASE("a command killed at the attempt's deadline ends the run timed_out") {
   Cli cli;
   for (int i = 0; i < 5; ++i) {

@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "cli/command.hpp"
+#include "cli/interrupt.hpp"
 #include "config/kernel_settings.hpp"
 #include "migration/migration_extension.hpp"
 #include "plugin/plugin_paths.hpp"
@@ -429,6 +430,8 @@ int finish(CommandContext& ctx, Kernel& kernel, int code) {
   kernel.runs().sync();
   kernel.telemetry().drain();
   ctx.out.flush();
+  ctx.err.flush();
+  code = exit_code_after_interrupt(code, ctx.err);
   ctx.err.flush();
   std::fflush(nullptr);
   std::_Exit(code);

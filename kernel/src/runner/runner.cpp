@@ -111,6 +111,20 @@ std::shared_future<RunResult> ready_future(RunResult r) {
 
 }  // namespace
 
+namespace {
+
+// Every live runner, for interrupt_all() (a signal interrupts whatever the process runs).
+std::mutex& live_mutex() {
+  static std::mutex m;
+  return m;
+}
+std::set<Runner*>& live_runners() {
+  static std::set<Runner*> runners;
+  return runners;
+}
+
+}  // namespace
+
 Runner::Runner(ModuleRegistry& registry, RunStore* store, RunObserver* observer,
                RunnerOptions options)
     : registry_(registry), store_(store), observer_(observer), options_(std::move(options)) {
@@ -119,11 +133,50 @@ Runner::Runner(ModuleRegistry& registry, RunStore* store, RunObserver* observer,
   if (store_ != nullptr) health_ = store_->health();
   std::lock_guard lock(mutex_);
   for (unsigned i = 0; i < options_.workers; ++i) threads_.emplace_back([this] { worker_loop(); });
+  std::lock_guard live(live_mutex());
+  live_runners().insert(this);
+}
+
+size_t Runner::interrupt_all(const std::string& why) {
+  std::lock_guard live(live_mutex());  // a runner cannot shut down meanwhile
+  for (Runner* r : live_runners()) r->interrupt(why);
+  return live_runners().size();
+}
+
+void Runner::interrupt(const std::string& why) {
+  std::vector<std::shared_ptr<Attempt>> calling;
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;  // no new attempt, no retry
+    calling.assign(calling_.begin(), calling_.end());
+  }
+  ready_cv_.notify_all();
+  for (const std::shared_ptr<Attempt>& a : calling) cancel_attempt(a, why);
+}
+
+void Runner::cancel_attempt(const std::shared_ptr<Attempt>& attempt, const std::string& why) {
+  if (attempt->resolved.exchange(true)) return;  // it finished, or its deadline came first
+  timers_.cancel(attempt->deadline_timer);
+  attempt->frame->cancelled = true;  // tells the plugin, and kills its host subprocesses
+  stuck_.fetch_add(1);               // the worker retires when the call returns
+  Invocation inv;
+  inv.impl = attempt->instance->descriptor().impl;
+  inv.plugin = attempt->instance->descriptor().name;
+  inv.plugin_version = attempt->instance->descriptor().version;
+  inv.outcome.status = AS_ERR_CANCELLED;
+  inv.outcome.error = fmt::format("attempt {} was cancelled: {}", attempt->number, why);
+  inv.latency_ms =
+      std::chrono::duration<double, std::milli>(Clock::now() - attempt->started).count();
+  finish_attempt(attempt->run, *attempt, std::move(inv), false);
 }
 
 Runner::~Runner() { shutdown(); }
 
 void Runner::shutdown() {
+  {
+    std::lock_guard live(live_mutex());
+    live_runners().erase(this);
+  }
   {
     std::lock_guard lock(mutex_);
     if (stopping_ && threads_.empty()) return;
@@ -506,7 +559,15 @@ bool Runner::execute(const std::shared_ptr<Run>& run) {
   attempt->deadline_timer = timers_.schedule(attempt->started + run->timeout, [this, weak] {
     if (std::shared_ptr<Attempt> a = weak.lock()) on_deadline(a);
   });
+  {
+    std::lock_guard lock(mutex_);
+    calling_.insert(attempt);
+  }
   Invocation inv = ModuleRegistry::call(*route.instance, *attempt->frame);
+  {
+    std::lock_guard lock(mutex_);
+    calling_.erase(attempt);
+  }
   if (attempt->resolved.exchange(true)) {
     // The deadline won: the run has moved on and a replacement worker took this one's place.
     stuck_.fetch_sub(1);

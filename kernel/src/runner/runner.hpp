@@ -13,6 +13,7 @@
 #include <mutex>
 #include <optional>
 #include <random>
+#include <set>
 #include <string>
 #include <thread>
 #include <unordered_set>
@@ -116,6 +117,13 @@ class Runner {
   /// Stops taking work, lets running attempts finish and returns. Runs waiting for a retry
   /// stay `retrying` in the store for a later recovery.
   void shutdown();
+  /// Stops taking work and cancels every attempt in progress (its plugin is told, its host
+  /// subprocesses are killed); those runs end `cancelled` with `why`. Runs not yet started
+  /// stay recorded for recovery once shutdown() releases them.
+  void interrupt(const std::string& why);
+  /// interrupt() on every live runner of the process (the CLI's signal handling). Returns
+  /// how many runners there were.
+  static size_t interrupt_all(const std::string& why);
 
   /// Attempts that ran past their timeout and whose plugin has not returned yet.
   [[nodiscard]] unsigned stuck_attempts() const { return stuck_.load(); }
@@ -141,6 +149,7 @@ class Runner {
   void persist(const Run& run);
   RunResult replay(const std::string& run_id, const std::string& module);
   std::shared_ptr<Run> make_run(TaskSpec spec);
+  void cancel_attempt(const std::shared_ptr<Attempt>& attempt, const std::string& why);
   /// Throws std::invalid_argument when the input is larger or nests deeper than allowed.
   void check_input_bounds(const TaskSpec& spec) const;
 
@@ -164,7 +173,8 @@ class Runner {
   std::vector<std::thread> threads_;
   bool stopping_ = false;
   std::atomic<unsigned> stuck_{0};
-  std::unique_ptr<ShadowRunner> shadows_;  // started by the first shadow-mode task
+  std::set<std::shared_ptr<Attempt>> calling_;  // attempts inside a plugin call
+  std::unique_ptr<ShadowRunner> shadows_;       // started by the first shadow-mode task
 };
 
 }  // namespace agentsys
