@@ -52,6 +52,17 @@ void check_usage_error(const Result& r) {
   CHECK(r.err.rfind("agentsys: error: ", 0) == 0);
 }
 
+/// Whether no process runs `argv` within 2 s; kills any left, so a failure leaves none.
+bool gone_within_2s(const std::vector<std::string>& argv) {
+  bool gone = false;
+  for (int i = 0; i < 40 && !gone; ++i) {
+    gone = agentsys::test::processes_with_argv(argv).empty();
+    if (!gone) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  for (int pid : agentsys::test::processes_with_argv(argv)) ::kill(pid, SIGKILL);
+  return gone;
+}
+
 }  // namespace
 
 TEST_CASE("run prints the run id and trace id and --json has the result fields") {
@@ -490,13 +501,7 @@ TEST_CASE("a timed-out attempt's host subprocesses are killed") {
   // timed_out, or (kernel race, see the next test) succeeded with the killed command's output
   CHECK((doc["status"] == "timed_out" || doc["output"]["timed_out"] == true));
 
-  bool gone = false;
-  for (int i = 0; i < 40 && !gone; ++i) {
-    gone = agentsys::test::processes_with_argv(sleeper).empty();
-    if (!gone) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-  for (int pid : agentsys::test::processes_with_argv(sleeper)) ::kill(pid, SIGKILL);
-  CHECK_MESSAGE(gone, "the sleeper outlived its run");
+  CHECK_MESSAGE(gone_within_2s(sleeper), "the sleeper outlived its run");
 }
 
 // run_command bounds a command by the call's deadline; a command killed by that bound is a
@@ -532,13 +537,7 @@ TEST_CASE("SIGINT and SIGTERM cancel the running attempt, kill its child and exi
                                     "cancelled and recorded",
                                     name)));
     // No child outlives the kernel.
-    bool gone = false;
-    for (int i = 0; i < 40 && !gone; ++i) {
-      gone = agentsys::test::processes_with_argv(sleeper).empty();
-      if (!gone) std::this_thread::sleep_for(std::chrono::milliseconds(50));
-    }
-    for (int pid : agentsys::test::processes_with_argv(sleeper)) ::kill(pid, SIGKILL);
-    CHECK_MESSAGE(gone, "the child outlived the kernel");
+    CHECK_MESSAGE(gone_within_2s(sleeper), "the child outlived the kernel");
     // The run is recorded as cancelled, with the signal; recovery has nothing to re-run.
     const json runs = cli.json_of({"runs", "list", "--json"});
     REQUIRE(runs.size() == 1);
