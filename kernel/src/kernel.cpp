@@ -14,9 +14,40 @@ namespace agentsys {
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 
+namespace {
+
+std::string_view level_name(as_log_level level) {
+  switch (level) {
+    case AS_LOG_DEBUG: return "debug";
+    case AS_LOG_INFO: return "info";
+    case AS_LOG_WARN: return "warn";
+    case AS_LOG_ERROR: return "error";
+  }
+  return "info";
+}
+
+// A plugin that logs a whole document per call must not fill the database: keep the start.
+constexpr size_t kMaxLoggedMessage = 4096;
+
+}  // namespace
+
 void KernelSink::log(std::string_view plugin, const CallFrame* call, as_log_level level,
                      std::string_view message) {
   logger_.log(plugin, call, level, message);
+  if (message.size() > kMaxLoggedMessage) message = message.substr(0, kMaxLoggedMessage);
+  if (TelemetryBus* t = telemetry_.load()) t->plugin_log(plugin, call, level_name(level), message);
+  RunStore* store = store_.load();
+  if (store == nullptr || call == nullptr || call->raw.run_id.len == 0) return;
+  EventRow e;
+  e.ts = iso8601_now();
+  e.type = "plugin_log";
+  e.trace_id = std::string(call->raw.trace_id.ptr, call->raw.trace_id.len);
+  e.run_id = std::string(call->raw.run_id.ptr, call->raw.run_id.len);
+  e.module = std::string(call->module());
+  e.attempt = call->raw.attempt;
+  e.data = json{{"plugin", plugin}, {"level", level_name(level)}, {"message", message}}.dump(
+      -1, ' ', false, json::error_handler_t::replace);
+  store->append_event(e);
 }
 
 void KernelSink::metric(std::string_view plugin, const CallFrame* call, std::string_view name,

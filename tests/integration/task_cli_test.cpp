@@ -143,6 +143,38 @@ TEST_CASE("retries are recorded as attempts and events in runs show") {
   CHECK(event_types(events) == event_types(shown["events"]));
 }
 
+TEST_CASE("a plugin's log lines are telemetry: in the run's events and in the JSON log") {
+  Cli cli;
+  Result r = cli({"run", "throwing", "--action", "log", "--json"});
+  REQUIRE(r.exit_code == 0);
+  const std::string run_id = json::parse(r.out)["run_id"].get<std::string>();
+
+  const json shown = cli.json_of({"runs", "show", run_id, "--json"});
+  const json* logged = find_event(shown["events"], "plugin_log");
+  REQUIRE(logged != nullptr);
+  CHECK(logged->at("module") == "throwing");
+  CHECK(logged->at("attempt") == 1);
+  CHECK(logged->at("data")["plugin"] == "throwing_v2");
+  CHECK(logged->at("data")["level"] == "info");
+  CHECK(logged->at("data")["message"] == "hello from throwing_v2");
+  const json events = cli.json_of({"events", "--run", run_id, "--json"});
+  CHECK(event_types(events) == event_types(shown["events"]));
+
+  bool in_log = false;
+  for (const std::string& line : lines_of(slurp(cli.state_dir() / "logs" / "agentsys.jsonl"))) {
+    const json j = json::parse(line);
+    if (j.value("event", "") != "plugin_log") continue;
+    in_log = true;
+    CHECK(j["kind"] == "event");
+    CHECK(j["run_id"] == run_id);
+    CHECK(is_hex32(j["trace_id"].get<std::string>()));
+    CHECK(j["module"] == "throwing");
+    CHECK(j["plugin"] == "throwing_v2");
+    CHECK(j["message"] == "hello from throwing_v2");
+  }
+  CHECK(in_log);
+}
+
 TEST_CASE("a non-retryable failure ends the run after one attempt with exit 1") {
   Cli cli;
   Result r =

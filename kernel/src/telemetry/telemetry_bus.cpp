@@ -9,6 +9,7 @@
 #include "host/call_frame.hpp"
 #include "host/status_names.hpp"
 #include "util/json_text.hpp"
+#include "util/time.hpp"
 
 namespace agentsys {
 using json = nlohmann::json;
@@ -96,6 +97,36 @@ void TelemetryBus::record(TelemetryRecord record) {
     wake = records_.size() >= kBatch;
   }
   if (wake) cv_.notify_one();
+}
+
+void TelemetryBus::plugin_log(std::string_view plugin, const CallFrame* call,
+                              std::string_view level, std::string_view message) {
+  TelemetryRecord r;
+  r.kind = "event";
+  r.ts = iso8601_now();
+  r.level = std::string(level);
+  r.message = std::string(message);
+  if (call != nullptr) {
+    r.trace_id = std::string(call->raw.trace_id.ptr, call->raw.trace_id.len);
+    r.run_id = std::string(call->raw.run_id.ptr, call->raw.run_id.len);
+    r.module = std::string(call->module());
+    r.action = std::string(call->raw.action.ptr, call->raw.action.len);
+    r.attempt = call->raw.attempt;
+  }
+  std::string line = to_json(r);
+  line.pop_back();  // the closing brace: append what a log line adds
+  line.append(R"(,"event":"plugin_log","plugin":)");
+  append_json_string(line, plugin);
+  line.push_back('}');
+  {
+    std::lock_guard lock(mutex_);
+    if (records_.size() >= max_queued_) {
+      records_.pop_front();
+      ++dropped_;
+    }
+    records_.push_back(std::move(line));
+    ++enqueued_;
+  }
 }
 
 void TelemetryBus::metric(std::string_view plugin, std::string_view name, double value,

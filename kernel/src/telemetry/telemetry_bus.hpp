@@ -13,6 +13,8 @@
 
 namespace agentsys {
 
+struct CallFrame;
+
 class TelemetryBus final : public RunObserver {
  public:
   /// Delivers to every telemetry-kind plugin in `registry`. At most `max_queued` records wait;
@@ -23,6 +25,10 @@ class TelemetryBus final : public RunObserver {
   TelemetryBus& operator=(const TelemetryBus&) = delete;
 
   void record(TelemetryRecord record) override;
+  /// A plugin's log line (host.log), as a record of kind "event" (event "plugin_log") with
+  /// the call's trace, run, module and attempt when it was made inside a call.
+  void plugin_log(std::string_view plugin, const CallFrame* call, std::string_view level,
+                  std::string_view message);
   /// A plugin's emit_metric sample.
   void metric(std::string_view plugin, std::string_view name, double value,
               std::string_view labels_json);
