@@ -83,8 +83,9 @@ TelemetryBus::~TelemetryBus() {
   if (dropped_ > 0) spdlog::warn("telemetry: {} records dropped (queue full)", dropped_);
 }
 
-void TelemetryBus::record(TelemetryRecord record) {
-  std::string line = to_json(record);
+void TelemetryBus::record(TelemetryRecord record) { enqueue(to_json(record)); }
+
+void TelemetryBus::enqueue(std::string line) {
   bool wake = false;
   {
     std::lock_guard lock(mutex_);
@@ -118,15 +119,7 @@ void TelemetryBus::plugin_log(std::string_view plugin, const CallFrame* call,
   line.append(R"(,"event":"plugin_log","plugin":)");
   append_json_string(line, plugin);
   line.push_back('}');
-  {
-    std::lock_guard lock(mutex_);
-    if (records_.size() >= max_queued_) {
-      records_.pop_front();
-      ++dropped_;
-    }
-    records_.push_back(std::move(line));
-    ++enqueued_;
-  }
+  enqueue(std::move(line));
 }
 
 void TelemetryBus::metric(std::string_view plugin, std::string_view name, double value,

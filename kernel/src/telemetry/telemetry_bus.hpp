@@ -43,6 +43,8 @@ class TelemetryBus final : public RunObserver {
 
  private:
   void loop();
+  /// Queues one serialised record (dropping the oldest when full).
+  void enqueue(std::string line);
   void deliver(std::deque<std::string>& records, std::vector<std::string>& metrics);
   void invoke_all(std::string_view action, const std::string& input);
 
