@@ -87,10 +87,10 @@ class KeyTable {
   [[nodiscard]] nlohmann::json to_json(const Cell& c) const;
   /// Appends a cell as JSON text.
   void append_json(std::string& out, const Cell& c) const;
-  /// A row's key as a JSON object {KEY_FIELD: value}, e.g. {"module": "skill_router"}.
+  /// A row's key as a JSON object {KEY_FIELD: value}, e.g. {"account": "a-17"}.
   [[nodiscard]] nlohmann::json key_json(size_t r) const;
   void append_key_json(std::string& out, size_t r) const;
-  /// Human-readable key, e.g. "module=skill_router" ("(single row)" without key columns).
+  /// Human-readable key, e.g. "account=a-17" ("(single row)" without key columns).
   [[nodiscard]] std::string key_label(size_t r) const;
 
   /// Recomputes every row's key from the named columns (a name no column has is a key column

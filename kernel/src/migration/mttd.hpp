@@ -23,7 +23,7 @@ struct MttdSample {
 };
 
 /// The step an error message names: its first word before ": " ("run_sql: database ..." ->
-/// "run_sql", "report_orchestrator.py exited 1: ..." -> "report_orchestrator.py"); "" when the
+/// "run_sql", "export.py exited 1: ..." -> "export.py"); "" when the
 /// message names none.
 std::string failure_step(std::string_view message);
 

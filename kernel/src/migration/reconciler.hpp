@@ -5,7 +5,7 @@
 // returns it, with an OpenLineage run facet that links the two outputs and the verdict.
 //
 //   migration::ReconcileInput in;
-//   in.module = "report_orchestrator"; in.target_month = "202602";
+//   in.module = "billing_export"; in.target_month = "202602";
 //   in.run_id = pair_run_id; in.trace_id = trace_id;
 //   in.v1 = {v1_run_id, "succeeded", "", 612.0, v1_result_json};
 //   in.v2 = {{v2_run_id, "succeeded", "", 208.5, v2_result_json}, /*overran=*/false};

@@ -1,7 +1,7 @@
 #pragma once
 // Snapshots taken before a cutover, and restored by a rollback: the configuration tree, the
-// output tree (which holds the V1 scripts' ledger.json, the V1 scheduler state) and the
-// kernel's scheduler/routing state, copied under <state_dir>/snapshots/<id>/ with a
+// output tree (which holds what V1 plugins keep there, e.g. a legacy script's own state) and
+// the kernel's routing state, copied under <state_dir>/snapshots/<id>/ with a
 // checksummed manifest. Format and what is and is not restored: docs/migration.md#snapshots.
 //
 //   <state_dir>/snapshots/<id>/
@@ -9,7 +9,8 @@
 //                     reason, kernel version, sources, and manifest_sha256 over the rest
 //     config/...      the configuration directory
 //     outputs/...     the output directory
-//     state.json      module modes; in-flight runs and scheduler idempotency keys (reference)
+//     state.json      module modes; in-flight runs and the listed modules' idempotency keys
+//     (reference)
 #include <cstdint>
 #include <filesystem>
 #include <map>
@@ -27,8 +28,8 @@ struct SnapshotSources {
   std::filesystem::path state_dir;
   std::filesystem::path config_dir;  ///< Copied to config/.
   std::filesystem::path output_dir;  ///< Copied to outputs/ (may not exist yet: then empty).
-  /// Modules whose idempotency keys state.json lists (a scheduler's own runs and the jobs it
-  /// enqueues); the CLI names the migratable modules of the configuration.
+  /// Modules whose idempotency keys state.json lists (a module that submits tasks: its own runs and
+  /// the tasks it submits); the CLI names the migratable modules of the configuration.
   std::vector<std::string> scheduler_modules;
 };
 
@@ -116,7 +117,7 @@ class SnapshotError : public std::runtime_error {
 ///   sources.config_dir = config.config_dir();     // EffectiveConfig
 ///   sources.output_dir = options.host.output_dir;
 ///   migration::SnapshotStore snapshots(sources.state_dir);
-///   migration::SnapshotInfo snap = snapshots.create(sources, "cutover report_orchestrator");
+///   migration::SnapshotInfo snap = snapshots.create(sources, "cutover billing_export");
 ///   ...
 ///   migration::RestoreResult r = snapshots.restore(snap.id, snap.sources);
 ///   for (auto& [module, mode] : r.module_modes) { /* re-apply */ }
@@ -152,7 +153,7 @@ class SnapshotStore {
   /// + rename), missing ones created, and files that did not exist at snapshot time removed —
   /// only inside those two trees, never in the state directory. Idempotent: an interrupted
   /// restore is completed by running it again. With `dry_run`, returns the changes it would
-  /// make and changes nothing. The scheduler state is not restored (see RestoreResult).
+  /// make and changes nothing. The kernel's run state is not restored (see RestoreResult).
   RestoreResult restore(const std::string& id, const SnapshotSources& targets,
                         bool dry_run = false);
 
