@@ -95,7 +95,8 @@ Kernel::Kernel(KernelOptions options) : options_(std::move(options)), registry_(
     auto config = options_.plugin_configs.find(library->descriptor().name);
     std::string error = registry_.install(
         library, ModuleRegistry::Install::add,
-        config == options_.plugin_configs.end() ? std::string("{}") : config->second);
+        config == options_.plugin_configs.end() ? std::string("{}") : config->second,
+        hooks_for(library->descriptor()));
     if (!error.empty()) refusals_.push_back({library->path(), error});
   }
   commands_ = options_.plugins->commands();
@@ -112,6 +113,15 @@ Kernel::Kernel(KernelOptions options) : options_(std::move(options)), registry_(
     options_.host.state_dir = fs::absolute(options_.state_dir, ec);
   if (options_.host.output_dir.empty())
     options_.host.output_dir = options_.host.state_dir / "output";
+}
+
+HooksFactory Kernel::hooks_for(const PluginDescriptor& plugin) const {
+  if (plugin.kind != AS_PLUGIN_KIND_DOMAIN) return {};
+  for (const std::string& module : plugin.modules) {
+    auto it = options_.module_isolation.find(module);
+    if (it != options_.module_isolation.end()) return isolated_hooks(it->second);
+  }
+  return {};
 }
 
 Kernel::~Kernel() {

@@ -15,6 +15,7 @@
 
 #include "host/host_api.hpp"
 #include "host/host_services.hpp"
+#include "isolation/isolated_hooks.hpp"
 #include "kernel_extension.hpp"
 #include "lineage/lineage_bus.hpp"
 #include "plugin/plugin_set.hpp"
@@ -52,6 +53,9 @@ struct KernelOptions {
   HostEnvironment host;
   /// Per plugin name: its on_create configuration (a JSON object's text).
   std::map<std::string, std::string> plugin_configs;
+  /// Modules whose plugins run in plugin host processes (`isolation = "process"`), and how.
+  /// A plugin serving several modules is isolated when any of them asks.
+  std::map<std::string, IsolationSpec> module_isolation;
   /// Per module: its mode while no operator has set one (`agentsys module set`).
   std::map<std::string, ModuleMode> default_modes;
   /// Modules whose every run is recorded as OpenLineage events (besides runs whose result
@@ -141,6 +145,9 @@ class Kernel {
 
  private:
   [[nodiscard]] std::string telemetry_config() const;
+  /// Where a plugin's instances run: empty (in this process) unless a module it serves is
+  /// isolated.
+  [[nodiscard]] HooksFactory hooks_for(const PluginDescriptor& plugin) const;
 
   KernelOptions options_;
   KernelSink sink_;

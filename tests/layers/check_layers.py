@@ -15,7 +15,7 @@ import sys
 # Lower number = lower layer. "." is kernel/src itself (kernel.hpp: the Kernel that wires core).
 LAYERS = {
     "util": 0, "task": 0, "process": 0, "store": 0, "plugin": 0, "registry": 0, "host": 0,
-    "policy": 0, "runner": 0, "telemetry": 0, "lineage": 0, ".": 0,
+    "policy": 0, "runner": 0, "telemetry": 0, "lineage": 0, "isolation": 0, ".": 0,
     "config": 1,
     "migration": 2,
     "cli": 3,

@@ -54,6 +54,16 @@ json plugin_config(const EffectiveConfig& config, const json& module) {
   return out;
 }
 
+IsolationSpec isolation_spec(const json& limits) {
+  IsolationSpec spec;
+  spec.limits.max_memory_mb = limits.value("max_memory_mb", spec.limits.max_memory_mb);
+  spec.limits.max_cpu_seconds = limits.value("max_cpu_seconds", spec.limits.max_cpu_seconds);
+  spec.limits.max_open_files = limits.value("max_open_files", spec.limits.max_open_files);
+  spec.cancel_grace =
+      std::chrono::milliseconds(limits.value("cancel_grace_ms", spec.cancel_grace.count()));
+  return spec;
+}
+
 }  // namespace
 
 void apply_config(const EffectiveConfig& config, KernelOptions& options) {
@@ -87,6 +97,10 @@ void apply_config(const EffectiveConfig& config, KernelOptions& options) {
     if (module.contains("shadow_timeout_s"))
       defaults.shadow_budget = seconds_to_ms(module["shadow_timeout_s"].get<double>());
     runner.module_defaults[name] = defaults;
+    if (module.value("isolation", "in_process") == "process") {
+      options.module_isolation[name] =
+          isolation_spec(module.value("isolation_limits", json::object()));
+    }
     if (module.value("lineage", false)) options.lineage_modules.insert(name);
     if (auto mode = parse_module_mode(module.value("mode", ""))) {
       options.default_modes[name] = *mode;

@@ -9,6 +9,7 @@
 #include <string_view>
 
 #include "host/host_api.hpp"
+#include "plugin/instance_hooks.hpp"
 #include "plugin/plugin_library.hpp"
 
 namespace agentsys {
@@ -27,10 +28,11 @@ struct InvokeOutcome {
 /// unbind an instance while calls on it are still running.
 class PluginInstance {
  public:
-  /// Creates an instance; on failure returns null and sets `error`.
+  /// Creates an instance whose hooks `hooks` makes (empty: in this process); on failure
+  /// returns null and sets `error`.
   static std::shared_ptr<PluginInstance> create(std::shared_ptr<const PluginLibrary> library,
                                                 HostSink& sink, std::string_view config_json,
-                                                std::string& error);
+                                                std::string& error, HooksFactory hooks = {});
   ~PluginInstance();
   PluginInstance(const PluginInstance&) = delete;
   PluginInstance& operator=(const PluginInstance&) = delete;
@@ -51,13 +53,20 @@ class PluginInstance {
   [[nodiscard]] const PluginDescriptor& descriptor() const { return library_->descriptor(); }
   [[nodiscard]] const PluginLibrary& library() const { return *library_; }
   [[nodiscard]] const std::shared_ptr<const PluginLibrary>& library_ptr() const { return library_; }
+  /// What made this instance's hooks (empty: in-process); a hot swap makes the new build's
+  /// the same way.
+  [[nodiscard]] const HooksFactory& hooks_factory() const { return factory_; }
+  /// True when the instance runs in a plugin host process.
+  [[nodiscard]] bool isolated() const { return hooks_->isolated(); }
 
  private:
   PluginInstance() = default;
 
   std::shared_ptr<const PluginLibrary> library_;  // declared first: destroyed last
   as_host_ctx host_ctx_;
-  as_instance* instance_ = nullptr;
+  HooksFactory factory_;
+  std::unique_ptr<InstanceHooks> hooks_;
+  bool created_ = false;
   std::mutex serial_;  // held around calls when the plugin is not thread-safe
 };
 

@@ -249,6 +249,10 @@ LoadResult PluginLibrary::load(const fs::path& file) {
   boost::dll::fs::error_code load_ec;
   lib->library_.load(lib->private_copy_,
                      boost::dll::load_mode::rtld_local | boost::dll::load_mode::rtld_now, load_ec);
+  // Mapped now (or not at all): the copy's name is no longer needed, and unlinking it at once
+  // leaves nothing behind in the temporary directory when the process dies without unwinding
+  // (a crash, or a plugin host process exiting).
+  fs::remove(lib->private_copy_, ec);
   if (load_ec) {
     // Boost.DLL reports only a generic code; dlerror says why, naming our private copy.
     const char* why = ::dlerror();
@@ -284,8 +288,6 @@ LoadResult PluginLibrary::load(const fs::path& file) {
 
 PluginLibrary::~PluginLibrary() {
   if (library_.is_loaded()) library_.unload();
-  std::error_code ec;
-  if (!private_copy_.empty()) fs::remove(private_copy_, ec);
 }
 
 std::string_view to_string(as_plugin_kind kind) {

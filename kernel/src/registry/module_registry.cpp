@@ -20,7 +20,7 @@ ModuleRegistry::ModuleRegistry(HostSink& sink)
     : sink_(sink), table_(std::make_shared<const Table>()) {}
 
 std::string ModuleRegistry::install(std::shared_ptr<const PluginLibrary> library, Install how,
-                                    std::string_view config_json) {
+                                    std::string_view config_json, HooksFactory hooks) {
   const PluginDescriptor& d = library->descriptor();
   std::lock_guard lock(write_mutex_);
   std::shared_ptr<const Table> current = table_.load();
@@ -48,8 +48,9 @@ std::string ModuleRegistry::install(std::shared_ptr<const PluginLibrary> library
   }
 
   std::string error;
+  if (!hooks && old) hooks = old->hooks_factory();
   std::shared_ptr<PluginInstance> instance =
-      PluginInstance::create(std::move(library), sink_, config_json, error);
+      PluginInstance::create(std::move(library), sink_, config_json, error, std::move(hooks));
   if (!instance) return error;
   if (old && old->has_state_transfer() && instance->has_state_transfer()) {
     std::optional<std::string> state = old->export_state(error);

@@ -55,9 +55,11 @@ class ModuleRegistry {
   /// Creates an instance of `library` and binds it to each module it serves (domain plugins).
   /// `add` refuses a plugin name that is already installed; `replace` swaps it (hot reload),
   /// carrying state over when both builds support it. Refuses, changing nothing, when a
-  /// module's slot is held by another plugin. Returns "" or the reason.
+  /// module's slot is held by another plugin. `hooks` says where the instance runs (empty:
+  /// in this process, or for `replace` wherever the instance it replaces runs). Returns "" or
+  /// the reason.
   std::string install(std::shared_ptr<const PluginLibrary> library, Install how,
-                      std::string_view config_json = "{}");
+                      std::string_view config_json = "{}", HooksFactory hooks = {});
 
   /// Routes `module` to `mode` (cutover at 0%); fails when the module or an implementation
   /// the mode needs is missing.

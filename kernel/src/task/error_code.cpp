@@ -5,7 +5,7 @@
 namespace agentsys {
 namespace {
 
-constexpr std::array<ErrorCodeInfo, 15> kCodes = {{
+constexpr std::array<ErrorCodeInfo, 16> kCodes = {{
     {ErrorCode::none, "none", false, "no error", "nothing"},
     {ErrorCode::invalid_input, "invalid_input", false,
      "the task's input, action or configuration is malformed",
@@ -21,7 +21,7 @@ constexpr std::array<ErrorCodeInfo, 15> kCodes = {{
     {ErrorCode::cancelled, "cancelled", false, "the run was cancelled",
      "resubmit if the work is still needed"},
     {ErrorCode::plugin_error, "plugin_error", true,
-     "the plugin failed: it threw, crashed or reported an internal error",
+     "the plugin failed: it threw, returned malformed output or reported an internal error",
      "read the message and the plugin's logs; report a bug to the plugin's owner"},
     {ErrorCode::plugin_unsupported, "plugin_unsupported", false,
      "the plugin does not support the action, or the needed host service or implementation is "
@@ -46,6 +46,11 @@ constexpr std::array<ErrorCodeInfo, 15> kCodes = {{
      "recovery retries it per its retry policy; check why the kernel stopped"},
     {ErrorCode::internal, "internal", false, "a bug in the kernel",
      "report it with the run id and the logs"},
+    {ErrorCode::plugin_crashed, "plugin_crashed", true,
+     "the plugin's process died during the attempt (a signal such as SIGSEGV, an abort, exit(), "
+     "a resource limit) or was killed after ignoring cancellation",
+     "read the signal in the message and the plugin's stderr; retried per the retry policy, and "
+     "a task that keeps crashing is quarantined; report a bug to the plugin's owner"},
 }};
 
 constexpr bool indexed_by_code() {
@@ -82,6 +87,7 @@ ErrorCode from_status(as_status status) {
     case AS_ERR_NEEDS_APPROVAL: return ErrorCode::needs_approval;
     case AS_ERR_UNAVAILABLE: return ErrorCode::upstream_unavailable;
     case AS_ERR_NOT_FOUND: return ErrorCode::not_found;
+    case kStatusPluginCrashed: return ErrorCode::plugin_crashed;
     default: return ErrorCode::plugin_error;
   }
 }

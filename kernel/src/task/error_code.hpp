@@ -24,6 +24,7 @@ enum class ErrorCode {
   module_paused,
   interrupted,
   internal,
+  plugin_crashed,
 };
 
 struct ErrorCodeInfo {
@@ -38,6 +39,10 @@ const ErrorCodeInfo& info(ErrorCode code);
 std::span<const ErrorCodeInfo> all_error_codes();
 std::string_view to_string(ErrorCode code);
 std::optional<ErrorCode> parse_error_code(std::string_view name);
+
+/// What an isolated plugin's call "returns" when its plugin host process died or was killed
+/// during it. Kernel-internal: no plugin ever sees or returns it.
+inline constexpr as_status kStatusPluginCrashed = -1000;
 
 /// The error code for what a plugin call returned.
 ErrorCode from_status(as_status status);
