@@ -62,7 +62,8 @@ std::vector<std::string> isolated(const std::string& module, std::vector<std::st
 
 TEST_CASE("an isolated plugin's crash fails only its attempt, and the kernel carries on") {
   Cli cli;
-  const json first = cli.json_of(isolated("crashy", {"run", "crashy", "--action", "pid", "--json"}));
+  const json first =
+      cli.json_of(isolated("crashy", {"run", "crashy", "--action", "pid", "--json"}));
   REQUIRE(first["status"] == "succeeded");
   const int first_pid = first["output"]["pid"].get<int>();
 
@@ -74,8 +75,8 @@ TEST_CASE("an isolated plugin's crash fails only its attempt, and the kernel car
   };
   for (const auto& [action, how] : crashes) {
     CAPTURE(action);
-    Result r = cli(isolated("crashy", {"run", "crashy", "--action", action, "--retry", kNoRetry,
-                                       "--json"}));
+    Result r = cli(
+        isolated("crashy", {"run", "crashy", "--action", action, "--retry", kNoRetry, "--json"}));
     INFO("stderr: ", r.err);
     CHECK(r.exit_code == 1);
     json doc = json::parse(r.out);
@@ -87,9 +88,9 @@ TEST_CASE("an isolated plugin's crash fails only its attempt, and the kernel car
     CHECK(contains(message, how));
   }
   if (!kSanitized) {
-    Result r = cli(isolated("crashy", {"--set", "modules.crashy.isolation_limits.max_memory_mb=256",
-                                       "run", "crashy", "--action", "memory", "--retry", kNoRetry,
-                                       "--json"}));
+    Result r =
+        cli(isolated("crashy", {"--set", "modules.crashy.isolation_limits.max_memory_mb=256", "run",
+                                "crashy", "--action", "memory", "--retry", kNoRetry, "--json"}));
     CHECK(r.exit_code == 1);
     CHECK(json::parse(r.out)["error_code"] == "plugin_crashed");
   }
@@ -175,10 +176,10 @@ TEST_CASE("host services, logs, dry-run and deadlines work across the process bo
   CHECK(performed);
 
   // Policy decides for the isolated plugin as for any other: a path outside is refused.
-  Result refused = cli(isolated(
-      "behave", {"run", "behave", "--action", "write", "--input",
-                 json{{"path", (cli.dir() / "outside.txt").string()}}.dump(), "--retry", kNoRetry,
-                 "--json"}));
+  Result refused =
+      cli(isolated("behave", {"run", "behave", "--action", "write", "--input",
+                              json{{"path", (cli.dir() / "outside.txt").string()}}.dump(),
+                              "--retry", kNoRetry, "--json"}));
   CHECK(refused.exit_code == 1);
   CHECK(json::parse(refused.out)["error_code"] == "policy_denied");
   CHECK_FALSE(fs::exists(cli.dir() / "outside.txt"));
@@ -191,17 +192,17 @@ TEST_CASE("host services, logs, dry-run and deadlines work across the process bo
   // A subprocess the plugin started through the host dies at the attempt's deadline.
   const std::vector<std::string> sleeper{"sleep", "27.913"};
   Result spawned = cli(isolated("behave", {"run", "behave", "--action", "spawn", "--input",
-                                           json{{"seconds", sleeper[1]}}.dump(), "--timeout",
-                                           "0.5", "--retry", kNoRetry, "--json"}));
+                                           json{{"seconds", sleeper[1]}}.dump(), "--timeout", "0.5",
+                                           "--retry", kNoRetry, "--json"}));
   CHECK(spawned.seconds < 10);
   CHECK(json::parse(spawned.out)["status"] == "timed_out");
   CHECK(agentsys::test::processes_with_argv(sleeper).empty());
 
   // A plugin that ignores cancellation is killed after the grace, instead of being left stuck.
-  Result hung = cli(isolated(
-      "behave", {"--set", "modules.behave.isolation_limits.cancel_grace_ms=200", "run", "behave",
-                 "--action", "hang", "--input", R"({"ms":30000})", "--timeout", "0.3", "--retry",
-                 kNoRetry, "--json"}));
+  Result hung =
+      cli(isolated("behave", {"--set", "modules.behave.isolation_limits.cancel_grace_ms=200", "run",
+                              "behave", "--action", "hang", "--input", R"({"ms":30000})",
+                              "--timeout", "0.3", "--retry", kNoRetry, "--json"}));
   INFO("stderr: ", hung.err);
   CHECK(hung.seconds < 10);
   CHECK(json::parse(hung.out)["status"] == "timed_out");

@@ -65,8 +65,7 @@ class IsolatedHooks final : public InstanceHooks {
  public:
   IsolatedHooks(const PluginLibrary& library, IsolationSpec spec)
       : vt_(library.descriptor().vtable), name_(library.descriptor().name) {
-    process_spec_.program =
-        spec.host_program.empty() ? default_host_program() : spec.host_program;
+    process_spec_.program = spec.host_program.empty() ? default_host_program() : spec.host_program;
     process_spec_.plugin_file = library.path();
     process_spec_.limits = spec.limits;
     spec_ = std::move(spec);
@@ -128,8 +127,8 @@ class IsolatedHooks final : public InstanceHooks {
   /// Starts a host and creates the instance in it. Caller holds mutex_.
   as_status start(std::string& error) {
     try {
-      process_ = std::make_shared<PluginProcess>(
-          process_spec_, [this](const wire::Frame& f) { outside_call(f); });
+      process_ = std::make_shared<PluginProcess>(process_spec_,
+                                                 [this](const wire::Frame& f) { outside_call(f); });
     } catch (const std::exception& e) {
       error = e.what();
       return AS_ERR_UNAVAILABLE;
@@ -155,9 +154,10 @@ class IsolatedHooks final : public InstanceHooks {
                           .count();
         auto left = std::chrono::milliseconds(call.deadline_unix_ms - now_ms);
         if (Clock::now() + left < at) {
-          why = fmt::format("the plugin host of {} died ({}) and is restarted in {} ms, after "
-                            "the call's deadline",
-                            name_, last_death_reason_, delay.count());
+          why = fmt::format(
+              "the plugin host of {} died ({}) and is restarted in {} ms, after "
+              "the call's deadline",
+              name_, last_death_reason_, delay.count());
           return nullptr;
         }
       }
@@ -194,12 +194,12 @@ class IsolatedHooks final : public InstanceHooks {
       return kStatusPluginCrashed;
     }
     const uint64_t id = next_id_.fetch_add(1) + 1;
-    std::shared_ptr<wire::Mailbox> box = p->begin_request(id);
+    p->begin_request(id);
     p->send(type, id,
             wire::encode_call(view(call.module), view(call.action), view(call.input_json),
                               view(call.trace_id), view(call.run_id), view(call.task_id),
                               call.attempt, call.flags, call.deadline_unix_ms));
-    std::optional<Reply> reply = serve_call(*p, *box, call, id);
+    std::optional<Reply> reply = serve_call(*p, call, id);
     p->end_request(id);
     if (!reply) {
       std::string death = p->death();
@@ -220,18 +220,17 @@ class IsolatedHooks final : public InstanceHooks {
   }
 
   /// Serves what the host sends for the call until its result; nullopt when the host died.
-  std::optional<Reply> serve_call(PluginProcess& p, wire::Mailbox& box, const as_call& call,
-                                  uint64_t id) {
+  std::optional<Reply> serve_call(PluginProcess& p, const as_call& call, uint64_t id) {
     bool cancel_sent = false;
     Clock::time_point kill_at = Clock::time_point::max();
     for (;;) {
-      std::optional<wire::Frame> f = box.pop(Clock::now() + kPoll);
+      std::optional<wire::Frame> f = p.next(id, Clock::now() + kPoll);
       if (f) {
         if (f->type == FrameType::result) return decode_result(*f);
-        handle(p, box, call, *f);
+        handle(p, call, id, *f);
         continue;
       }
-      if (box.closed()) return std::nullopt;
+      if (!p.alive()) return std::nullopt;
       if (!cancel_sent && host_->is_cancelled(ctx_, &call) != 0) {
         p.send(FrameType::cancel, id);
         cancel_sent = true;
@@ -246,7 +245,7 @@ class IsolatedHooks final : public InstanceHooks {
   }
 
   /// A frame of the call other than its result: a log line, a metric or a service request.
-  void handle(PluginProcess& p, wire::Mailbox& box, const as_call& call, const wire::Frame& f) {
+  void handle(PluginProcess& p, const as_call& call, uint64_t id, const wire::Frame& f) {
     wire::Decoder d(f.payload);
     switch (f.type) {
       case FrameType::log: {
@@ -263,13 +262,12 @@ class IsolatedHooks final : public InstanceHooks {
                            as_str{labels.data(), labels.size()});
         return;
       }
-      case FrameType::service: return serve_service(p, box, call, d);
+      case FrameType::service: return serve_service(p, call, id, d);
       default: return;  // a stale stream_ack: its request already ended
     }
   }
 
-  void serve_service(PluginProcess& p, wire::Mailbox& box, const as_call& call,
-                     wire::Decoder& d) {
+  void serve_service(PluginProcess& p, const as_call& call, uint64_t id, wire::Decoder& d) {
     const uint64_t request_id = d.u64();
     const auto service = static_cast<wire::Service>(d.u64());
     std::string_view request = d.str();
@@ -278,7 +276,7 @@ class IsolatedHooks final : public InstanceHooks {
     as_status status = AS_ERR_UNSUPPORTED;
     as_str req{request.data(), request.size()};
     if (service == wire::Service::http_stream) {
-      status = stream(p, box, call, request_id, req, out.get(), err.get());
+      status = stream(p, call, id, request_id, req, out.get(), err.get());
     } else if (as_host_service_fn fn = service_fn(*host_, service)) {
       status = fn(ctx_, &call, req, out.get(), err.get());
     } else {
@@ -293,16 +291,16 @@ class IsolatedHooks final : public InstanceHooks {
   struct StreamRelay {
     IsolatedHooks* self;
     PluginProcess* process;
-    wire::Mailbox* box;
     const as_call* call;
+    uint64_t call_id;
     uint64_t request_id;
 
     int relay(FrameType type, as_str bytes) {
       process->send(type, request_id, wire::Encoder().str(view(bytes)).take());
       for (;;) {
-        std::optional<wire::Frame> f = box->pop(Clock::now() + kPoll);
+        std::optional<wire::Frame> f = process->next(call_id, Clock::now() + kPoll);
         if (!f) {
-          if (box->closed()) return 1;
+          if (!process->alive()) return 1;
           continue;
         }
         if (f->type == FrameType::stream_ack) {
@@ -310,17 +308,17 @@ class IsolatedHooks final : public InstanceHooks {
           if (d.u64() == request_id) return d.i64() != 0 ? 1 : 0;
           continue;
         }
-        self->handle(*process, *box, *call, *f);
+        self->handle(*process, *call, call_id, *f);
       }
     }
   };
 
-  as_status stream(PluginProcess& p, wire::Mailbox& box, const as_call& call, uint64_t request_id,
+  as_status stream(PluginProcess& p, const as_call& call, uint64_t call_id, uint64_t request_id,
                    as_str request, as_writer* out, as_writer* err) {
     if (!AS_HAS_FIELD(host_, as_host_api, http_stream) || host_->http_stream == nullptr) {
       return AS_ERR_UNSUPPORTED;
     }
-    StreamRelay relay{this, &p, &box, &call, request_id};
+    StreamRelay relay{this, &p, &call, call_id, request_id};
     as_http_sink sink{sizeof(as_http_sink), &relay,
                       [](void* user, as_str head) {
                         return static_cast<StreamRelay*>(user)->relay(FrameType::stream_head, head);
@@ -351,13 +349,13 @@ class IsolatedHooks final : public InstanceHooks {
   /// A request outside a call (create, quiesce, state transfer, destroy), bounded in time.
   Reply request(PluginProcess& p, FrameType type, std::string_view payload) {
     const uint64_t id = next_id_.fetch_add(1) + 1;
-    std::shared_ptr<wire::Mailbox> box = p.begin_request(id);
+    p.begin_request(id);
     p.send(type, id, payload);
     Clock::time_point until = Clock::now() + kControlTimeout;
     Reply r;
     r.status = kStatusPluginCrashed;
     for (;;) {
-      std::optional<wire::Frame> f = box->pop(until);
+      std::optional<wire::Frame> f = p.next(id, until);
       if (f && f->type == FrameType::result) {
         r = decode_result(*f);
         break;
@@ -366,9 +364,9 @@ class IsolatedHooks final : public InstanceHooks {
         outside_call(*f);
         continue;
       }
-      r.err = box->closed() ? fmt::format("the plugin host of {} died: {}", name_, p.death())
-                            : fmt::format("the plugin host of {} did not answer within {} s",
-                                          name_, kControlTimeout.count());
+      r.err = !p.alive() ? fmt::format("the plugin host of {} died: {}", name_, p.death())
+                         : fmt::format("the plugin host of {} did not answer within {} s", name_,
+                                       kControlTimeout.count());
       break;
     }
     p.end_request(id);

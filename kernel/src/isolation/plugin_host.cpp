@@ -119,16 +119,15 @@ class Channel {
 
 Channel* g_channel = nullptr;  // set once in plugin_host_main, before the plugin runs
 
-uint64_t id_of(const as_call* call) {
-  return call == nullptr ? 0 : HostedCall::from_raw(call)->id;
-}
+uint64_t id_of(const as_call* call) { return call == nullptr ? 0 : HostedCall::from_raw(call)->id; }
 
 std::string_view view(as_str s) {
   return s.ptr == nullptr ? std::string_view{} : std::string_view{s.ptr, s.len};
 }
 
 void write_to(as_writer* w, std::string_view text) {
-  if (w != nullptr && w->write != nullptr && !text.empty()) w->write(w->ctx, text.data(), text.size());
+  if (w != nullptr && w->write != nullptr && !text.empty())
+    w->write(w->ctx, text.data(), text.size());
 }
 
 // ---- the host API the plugin sees: every service is a request to the kernel -----------------
@@ -171,7 +170,8 @@ as_status request_service(const as_call* call, wire::Service service, as_str req
                       .str(view(request))
                       .take());
   for (;;) {
-    std::optional<wire::Frame> f = box->pop(std::chrono::steady_clock::now() + std::chrono::hours(24));
+    std::optional<wire::Frame> f =
+        box->pop(std::chrono::steady_clock::now() + std::chrono::hours(24));
     if (!f) continue;  // no reply for a day: keep waiting, as an in-process call would
     if (f->type == FrameType::service_reply) {
       g_channel->close_request(request_id);
@@ -231,40 +231,6 @@ const as_host_api kForwardingApi = {
 
 // ---- serving the kernel's requests --------------------------------------------------------
 
-/// Threads that serve calls, reused; one more is started whenever all are busy, so calls of a
-/// thread-safe plugin run concurrently and a call never waits behind another.
-class CallThreads {
- public:
-  void run(std::function<void()> job) {
-    std::lock_guard lock(mutex_);
-    jobs_.push_back(std::move(job));
-    if (idle_ == 0) {
-      std::thread([this] { loop(); }).detach();  // lives until the process exits
-    } else {
-      cv_.notify_one();
-    }
-  }
-
- private:
-  [[noreturn]] void loop() {
-    std::unique_lock lock(mutex_);
-    for (;;) {
-      ++idle_;
-      cv_.wait(lock, [&] { return !jobs_.empty(); });
-      --idle_;
-      std::function<void()> job = std::move(jobs_.front());
-      jobs_.pop_front();
-      lock.unlock();
-      job();
-      lock.lock();
-    }
-  }
-  std::mutex mutex_;
-  std::condition_variable cv_;
-  std::deque<std::function<void()>> jobs_;
-  unsigned idle_ = 0;
-};
-
 class Host {
  public:
   Host(Channel& channel, std::shared_ptr<const PluginLibrary> library)
@@ -273,17 +239,24 @@ class Host {
   }
 
   /// Reads and serves frames until the kernel asks the host to exit or goes away.
+  ///
+  /// Every serving thread runs this. One of them at a time reads the socket (the reader);
+  /// a reader that receives a call hands the reading to an idle thread (starting one when
+  /// none is idle) and serves the call itself, so a call starts on the thread that was woken
+  /// for it, and calls of a thread-safe plugin run side by side. Other frames are handled by
+  /// the reader at once.
   [[noreturn]] void serve() {
     for (;;) {
-      std::optional<wire::Frame> f;
-      try {
-        f = wire::read_frame(channel_.fd());
-      } catch (const wire::ProtocolError& e) {
-        std::fprintf(stderr, "agentsys-plugin-host: %s\n", e.what());
-        ::_exit(70);
+      take_reading();
+      for (;;) {
+        wire::Frame f = read();
+        if (f.type == FrameType::invoke || f.type == FrameType::command) {
+          give_reading();
+          run_call(std::move(f));
+          break;
+        }
+        dispatch(std::move(f));
       }
-      if (!f) ::_exit(0);  // the kernel closed the socket (or died): nothing left to serve
-      dispatch(std::move(*f));
     }
   }
 
@@ -297,8 +270,6 @@ class Host {
   void dispatch(wire::Frame f) {
     switch (f.type) {
       case FrameType::create: return create(f);
-      case FrameType::invoke:
-      case FrameType::command: return start_call(std::move(f));
       case FrameType::cancel: return channel_.cancel(f.id);
       case FrameType::quiesce:
         if (vt_.on_quiesce != nullptr) vt_.on_quiesce(instance_);
@@ -318,29 +289,56 @@ class Host {
 
   void create(const wire::Frame& f) {
     StringWriter err;
-    as_status status = vt_.on_create(&kForwardingApi, &ctx_, as_str{f.payload.data(), f.payload.size()},
-                                     &instance_, err.get());
+    as_status status = vt_.on_create(
+        &kForwardingApi, &ctx_, as_str{f.payload.data(), f.payload.size()}, &instance_, err.get());
     if (status == AS_OK && instance_ == nullptr) status = AS_ERR_INTERNAL;
     reply(f.id, status, {}, err.str());
   }
 
-  void start_call(wire::Frame f) {
-    auto call = std::make_shared<HostedCall>(f.id, wire::decode_call(f.payload));
-    channel_.add_call(call.get());
-    const bool is_command = f.type == FrameType::command;
-    threads_.run([this, call, is_command] {
-      StringWriter out;
-      StringWriter err;
-      int32_t exit_code = 0;
-      as_status status = AS_ERR_UNSUPPORTED;
-      if (!is_command) {
-        status = vt_.on_invoke(instance_, &call->raw, out.get(), err.get());
-      } else if (AS_HAS_FIELD(&vt_, as_plugin_vtable, on_command) && vt_.on_command != nullptr) {
-        status = vt_.on_command(instance_, &call->raw, out.get(), err.get(), &exit_code);
-      }
-      channel_.remove_call(call->id);
-      reply(call->id, status, out.str(), err.str(), exit_code);
-    });
+  void run_call(wire::Frame f) {
+    HostedCall call(f.id, wire::decode_call(f.payload));
+    channel_.add_call(&call);
+    StringWriter out;
+    StringWriter err;
+    int32_t exit_code = 0;
+    as_status status = AS_ERR_UNSUPPORTED;
+    if (f.type == FrameType::invoke) {
+      status = vt_.on_invoke(instance_, &call.raw, out.get(), err.get());
+    } else if (AS_HAS_FIELD(&vt_, as_plugin_vtable, on_command) && vt_.on_command != nullptr) {
+      status = vt_.on_command(instance_, &call.raw, out.get(), err.get(), &exit_code);
+    }
+    channel_.remove_call(call.id);
+    reply(call.id, status, out.str(), err.str(), exit_code);
+  }
+
+  wire::Frame read() {
+    std::optional<wire::Frame> f;
+    try {
+      f = wire::read_frame(channel_.fd());
+    } catch (const wire::ProtocolError& e) {
+      std::fprintf(stderr, "agentsys-plugin-host: %s\n", e.what());
+      ::_exit(70);
+    }
+    if (!f) ::_exit(0);  // the kernel closed the socket (or died): nothing left to serve
+    return std::move(*f);
+  }
+
+  void take_reading() {
+    std::unique_lock lock(reading_mutex_);
+    ++idle_;
+    reading_cv_.wait(lock, [&] { return !reading_; });
+    --idle_;
+    reading_ = true;
+  }
+
+  void give_reading() {
+    std::lock_guard lock(reading_mutex_);
+    reading_ = false;
+    if (idle_ == 0) {
+      std::thread([this] { serve(); }).detach();  // serves until the process exits
+    } else {
+      reading_cv_.notify_one();
+    }
   }
 
   void export_state(uint64_t id) {
@@ -372,7 +370,10 @@ class Host {
   const as_plugin_vtable& vt_;
   as_host_ctx ctx_;
   as_instance* instance_ = nullptr;
-  CallThreads threads_;
+  std::mutex reading_mutex_;
+  std::condition_variable reading_cv_;
+  bool reading_ = false;  // a thread is reading the socket
+  unsigned idle_ = 0;     // threads waiting to read
 };
 
 struct HostArgs {
@@ -389,8 +390,7 @@ std::optional<HostArgs> parse_args(int argc, char** argv, int& exit_code) {
       "to be run by hand.\n\nUsage: agentsys-plugin-host --channel-fd FD [limits] PLUGIN_FILE\n\n"
       "Options");
   opts.add_options()("help,h", "show this help")(
-      "channel-fd", po::value(&args.channel_fd)->required(),
-      "the connected socket to the kernel")(
+      "channel-fd", po::value(&args.channel_fd)->required(), "the connected socket to the kernel")(
       "max-memory-mb", po::value(&args.limits.max_memory_mb)->default_value(4096),
       "address-space limit in MiB (0: none)")(
       "max-cpu-seconds", po::value(&args.limits.max_cpu_seconds)->default_value(0),

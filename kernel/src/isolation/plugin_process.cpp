@@ -8,10 +8,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <fmt/format.h>
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
-#include <fmt/format.h>
 #include <stdexcept>
 #include <vector>
 
@@ -59,8 +59,8 @@ class SpawnSetup {
     sigset_t all;
     sigemptyset(&none);
     sigfillset(&all);
-    check(::posix_spawnattr_setflags(&attr_, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
-                                                 POSIX_SPAWN_SETSIGDEF),
+    check(::posix_spawnattr_setflags(
+              &attr_, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF),
           "posix_spawnattr_setflags");
     check(::posix_spawnattr_setpgroup(&attr_, 0), "posix_spawnattr_setpgroup");
     check(::posix_spawnattr_setsigmask(&attr_, &none), "posix_spawnattr_setsigmask");
@@ -168,9 +168,9 @@ PluginProcess::PluginProcess(const HostProcessSpec& spec, Unrouted unrouted)
   if (!first || first->type != FrameType::ready) {
     if (first && first->type == FrameType::load_failed) failure = first->payload;
     if (failure.empty()) {
-      failure = first ? "the host sent an unexpected first frame"
-                      : fmt::format("the host did not start within {} ms",
-                                    spec.start_timeout.count());
+      failure =
+          first ? "the host sent an unexpected first frame"
+                : fmt::format("the host did not start within {} ms", spec.start_timeout.count());
     }
     ::kill(pid_, SIGKILL);
     std::string how = reap();
@@ -178,29 +178,36 @@ PluginProcess::PluginProcess(const HostProcessSpec& spec, Unrouted unrouted)
     throw std::runtime_error(fmt::format("plugin host for {} failed to start: {} ({})",
                                          spec.plugin_file.filename().string(), failure, how));
   }
-  reader_ = std::thread([this] { read_loop(); });
 }
 
 PluginProcess::~PluginProcess() {
-  ::shutdown(fd_, SHUT_WR);  // the host reads the end and exits; the reader then reaps it
-  if (reader_.joinable()) reader_.join();
+  ::shutdown(fd_, SHUT_WR);  // the host reads the end and exits
+  bool gone = false;
+  {
+    std::lock_guard lock(mutex_);
+    gone = !alive_;
+  }
+  // Drain until the host closes its end (its last log lines still reach the kernel).
+  for (auto until = Clock::now() + std::chrono::seconds(2); !gone && Clock::now() < until;) {
+    read_one(std::chrono::milliseconds(50));
+    std::lock_guard lock(mutex_);
+    gone = !alive_;
+  }
+  if (!gone) {
+    kill("it did not exit when the kernel closed its socket");
+    on_exit();
+  }
   ::close(fd_);
 }
 
-std::shared_ptr<wire::Mailbox> PluginProcess::begin_request(uint64_t id) {
-  auto box = std::make_shared<wire::Mailbox>();
+void PluginProcess::begin_request(uint64_t id) {
   std::lock_guard lock(mutex_);
-  if (!alive_) {
-    box->close(death_);
-  } else {
-    boxes_[id] = box;
-  }
-  return box;
+  queues_[id];
 }
 
 void PluginProcess::end_request(uint64_t id) {
   std::lock_guard lock(mutex_);
-  boxes_.erase(id);
+  queues_.erase(id);
 }
 
 bool PluginProcess::send(FrameType type, uint64_t id, std::string_view payload) {
@@ -215,46 +222,73 @@ void PluginProcess::kill(const std::string& why) {
   ::kill(pid_, SIGKILL);
 }
 
+bool PluginProcess::alive() const {
+  std::lock_guard lock(mutex_);
+  return alive_;
+}
+
 std::string PluginProcess::death() const {
   std::lock_guard lock(mutex_);
   return death_;
 }
 
-void PluginProcess::read_loop() {
+std::optional<wire::Frame> PluginProcess::next(uint64_t id, Clock::time_point until) {
+  std::unique_lock lock(mutex_);
   for (;;) {
-    std::optional<wire::Frame> f;
-    try {
-      f = wire::read_frame(fd_);
-    } catch (const wire::ProtocolError& e) {
-      ::kill(pid_, SIGKILL);
-      {
-        std::lock_guard lock(mutex_);
-        killed_why_ = fmt::format("it broke the protocol ({})", e.what());
+    std::deque<wire::Frame>& mine = queues_[id];
+    if (!mine.empty()) {
+      wire::Frame f = std::move(mine.front());
+      mine.pop_front();
+      return f;
+    }
+    const Clock::time_point now = Clock::now();
+    if (!alive_ || now >= until) return std::nullopt;
+    // Wake at least every 10 ms, so callers can look at cancellation between frames.
+    const auto wait = std::min(std::chrono::duration_cast<std::chrono::milliseconds>(until - now),
+                               std::chrono::milliseconds(10));
+    if (reading_) {
+      changed_.wait_for(lock, wait);
+      continue;
+    }
+    reading_ = true;
+    lock.unlock();
+    std::optional<wire::Frame> f = read_one(wait);
+    lock.lock();
+    reading_ = false;
+    if (f && f->id != id) {
+      if (auto it = queues_.find(f->id); it != queues_.end()) {
+        it->second.push_back(std::move(*f));
+      } else if (unrouted_) {
+        lock.unlock();
+        unrouted_(*f);
+        lock.lock();
       }
+      f.reset();
     }
-    if (!f) return on_exit();
-    std::shared_ptr<wire::Mailbox> box;
-    {
-      std::lock_guard lock(mutex_);
-      if (auto it = boxes_.find(f->id); it != boxes_.end()) box = it->second;
-    }
-    if (box) {
-      box->push(std::move(*f));
-    } else if (unrouted_) {
-      unrouted_(*f);
-    }
+    changed_.notify_all();  // a queued frame, or the reader's place is free
+    if (f) return f;
   }
+}
+
+std::optional<wire::Frame> PluginProcess::read_one(std::chrono::milliseconds wait) {
+  if (!readable_within(fd_, wait)) return std::nullopt;
+  std::optional<wire::Frame> f;
+  try {
+    f = wire::read_frame(fd_);
+  } catch (const wire::ProtocolError& e) {
+    kill(fmt::format("it broke the protocol ({})", e.what()));
+  }
+  if (!f) on_exit();
+  return f;
 }
 
 void PluginProcess::on_exit() {
   std::string how = reap();
-  std::map<uint64_t, std::shared_ptr<wire::Mailbox>> boxes;
   {
     std::lock_guard lock(mutex_);
     death_ = killed_why_.empty() ? how : fmt::format("{}: {}", killed_why_, how);
-    boxes.swap(boxes_);
   }
-  for (auto& [id, box] : boxes) box->close(death_);
+  changed_.notify_all();
 }
 
 std::string PluginProcess::reap() {

@@ -3,18 +3,18 @@
 // frames routed to the requests waiting for them, and its death noticed and explained.
 #include <sys/types.h>
 
-#include <atomic>
 #include <chrono>
+#include <condition_variable>
+#include <deque>
 #include <filesystem>
 #include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
-#include <thread>
 
 #include "isolation/host_limits.hpp"
-#include "isolation/mailbox.hpp"
 #include "isolation/wire.hpp"
 
 namespace agentsys {
@@ -28,8 +28,16 @@ struct HostProcessSpec {
   std::chrono::milliseconds start_timeout{10000};
 };
 
+/// Reading the socket: there is no reader thread. A thread waiting for its request's frames
+/// reads the socket itself when no other thread is reading, keeps the frames of other
+/// requests for them and hands logs from outside any call to `Unrouted`; so a call's reply
+/// wakes the very thread that waits for it (one context switch per direction, which is most
+/// of the cost of a call to another process). While no request waits nothing is read: the
+/// host's log lines from outside calls wait in the socket, and a death is noticed by the next
+/// request (or the destructor).
 class PluginProcess {
  public:
+  using Clock = std::chrono::steady_clock;
   /// Frames that belong to no open request (logs and metrics from outside a call).
   using Unrouted = std::function<void(const wire::Frame&)>;
 
@@ -42,23 +50,27 @@ class PluginProcess {
   PluginProcess(const PluginProcess&) = delete;
   PluginProcess& operator=(const PluginProcess&) = delete;
 
-  /// Opens a request: frames with its id go to the returned mailbox until end_request. The
-  /// mailbox is closed, with the reason, when the host dies.
-  std::shared_ptr<wire::Mailbox> begin_request(uint64_t id);
+  /// Opens a request: frames with its id are kept for it until end_request.
+  void begin_request(uint64_t id);
   void end_request(uint64_t id);
+  /// The next frame of request `id`; nullopt when `until` passed first or the host is gone
+  /// (alive() tells the two apart).
+  std::optional<wire::Frame> next(uint64_t id, Clock::time_point until);
   /// Sends a frame; false when the host is gone.
   bool send(wire::FrameType type, uint64_t id, std::string_view payload = {});
   /// SIGKILLs the host now (a call that ignores cancellation); `why` becomes its death reason.
   void kill(const std::string& why);
 
-  [[nodiscard]] bool alive() const { return alive_.load(); }
-  /// Why the host is gone ("" while it runs), e.g. "killed by signal 11 (SIGSEGV, Segmentation
+  [[nodiscard]] bool alive() const;
+  /// Why the host is gone ("" while it runs), e.g. "killed by signal 11 (SIGSEGV: Segmentation
   /// fault)" or "exited with status 3".
   [[nodiscard]] std::string death() const;
   [[nodiscard]] pid_t pid() const { return pid_; }
 
  private:
-  void read_loop();
+  /// Reads one frame (waiting at most `wait`) as the reader; nullopt when none came.
+  std::optional<wire::Frame> read_one(std::chrono::milliseconds wait);
+  /// The socket ended: reaps the host and records why it went. Called by the reader.
   void on_exit();
   std::string reap();
 
@@ -66,12 +78,13 @@ class PluginProcess {
   int fd_ = -1;
   Unrouted unrouted_;
   std::mutex write_mutex_;
-  mutable std::mutex mutex_;  // guards boxes_, death_, killed_why_
-  std::map<uint64_t, std::shared_ptr<wire::Mailbox>> boxes_;
+  mutable std::mutex mutex_;         // guards everything below
+  std::condition_variable changed_;  // a frame was queued, the reader left, or the host died
+  std::map<uint64_t, std::deque<wire::Frame>> queues_;
+  bool reading_ = false;
+  bool alive_ = true;
   std::string death_;
   std::string killed_why_;
-  std::atomic<bool> alive_{true};
-  std::thread reader_;
 };
 
 /// Describes how a child process ended, from its waitpid status.

@@ -12,25 +12,25 @@ namespace agentsys::wire {
 
 enum class FrameType : uint8_t {
   // kernel -> host. `id` is the kernel's request id, except where noted.
-  create = 1,      ///< config
-  invoke = 2,      ///< CallFields
-  command = 3,     ///< CallFields
-  cancel = 4,      ///< (none): the request `id` should stop
-  quiesce = 5,     ///< (none)
+  create = 1,   ///< config
+  invoke = 2,   ///< CallFields
+  command = 3,  ///< CallFields
+  cancel = 4,   ///< (none): the request `id` should stop
+  quiesce = 5,  ///< (none)
   export_state = 6,
-  import_state = 7,    ///< state
-  destroy = 8,         ///< (none): destroy the instance, answer, then exit
-  service_reply = 9,   ///< id = the host's service request id: status, out, err
-  stream_head = 10,    ///< id = service request id: head JSON; answered by stream_ack
-  stream_chunk = 11,   ///< id = service request id: bytes; answered by stream_ack
+  import_state = 7,   ///< state
+  destroy = 8,        ///< (none): destroy the instance, answer, then exit
+  service_reply = 9,  ///< id = the host's service request id: status, out, err
+  stream_head = 10,   ///< id = service request id: head JSON; answered by stream_ack
+  stream_chunk = 11,  ///< id = service request id: bytes; answered by stream_ack
   // host -> kernel. `id` is the kernel request the frame belongs to (0: none).
-  ready = 32,          ///< plugin name: the plugin is loaded
-  load_failed = 33,    ///< reason
-  result = 34,         ///< status, out, err, exit code
-  log = 35,            ///< level, message
-  metric = 36,         ///< name, value, labels
-  service = 37,        ///< service request id, service, request
-  stream_ack = 38,     ///< service request id, stop (non-zero: stop the transfer)
+  ready = 32,        ///< plugin name: the plugin is loaded
+  load_failed = 33,  ///< reason
+  result = 34,       ///< status, out, err, exit code
+  log = 35,          ///< level, message
+  metric = 36,       ///< name, value, labels
+  service = 37,      ///< service request id, service, request
+  stream_ack = 38,   ///< service request id, stop (non-zero: stop the transfer)
 };
 
 /// The host services a `service` frame names (the slots of as_host_api that take a request).
