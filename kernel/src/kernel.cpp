@@ -231,6 +231,7 @@ Runner& Kernel::runner() {
     options_.runner.on_shadow = [this](const ShadowOutcome& o) {
       for (const std::unique_ptr<KernelExtension>& e : extensions_) e->shadow_finished(o);
     };
+    if (store != nullptr) options_.runner.journal_dir = options_.state_dir / "inflight";
     runner_ = std::make_unique<Runner>(registry_, store, &bus, options_.runner);
     start_routing_watch();
     if (services_) {
@@ -238,7 +239,9 @@ Runner& Kernel::runner() {
       Runner* runner = runner_.get();
       services_->set_submitter([runner](TaskSpec task) { return runner->submit(std::move(task)); });
     }
-    if (options_.recover_on_start && store != nullptr) recovered_ = runner_->recover();
+    if (options_.recover_on_start && store != nullptr) {
+      recovered_ = runner_->recover(options_.recovery_scope);
+    }
   }
   return *runner_;
 }

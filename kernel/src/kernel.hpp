@@ -43,6 +43,8 @@ struct KernelOptions {
   RunnerOptions runner;
   /// Run the recovery pass when the runner starts (see Runner::recover).
   bool recover_on_start = true;
+  /// What that pass may run again here (`runs recover` asks for everything).
+  RecoveryScope recovery_scope = RecoveryScope::automatic;
 
   // From the configuration (see config/kernel_settings.hpp).
   /// The policy plugin's configuration ({"env", "vars", "layers"}). Without it the host

@@ -235,3 +235,57 @@ TEST_CASE("no plugin host outlives its kernel: kill -9 and SIGINT mid-call") {
     CHECK_MESSAGE(hosts_gone_within_2s("behave_v2.so"), "a plugin host outlived the kernel");
   }
 }
+
+TEST_CASE("a task that crashed its kernel is deferred by unrelated commands, then quarantined") {
+  Cli cli;
+  auto crash_in_process = [&] {
+    Result r = cli({"run", "crashy", "--action", "segv", "--retry",
+                    R"({"maximum_attempts":4,"initial_interval_ms":1})"});
+    CHECK(r.exit_code != 0);  // the kernel itself died (SIGSEGV, or ASan's report)
+    const json runs = cli.json_of({"runs", "list", "--module", "crashy", "--json"});
+    REQUIRE(!runs.empty());
+    return runs[0]["run_id"].get<std::string>();
+  };
+  auto show = [&](const std::string& id) { return cli.json_of({"runs", "show", id, "--json"}); };
+  auto has_event = [](const json& shown, const std::string& type) {
+    for (const json& e : shown["events"]) {
+      if (e["type"] == type) return true;
+    }
+    return false;
+  };
+
+  // An unrelated command recovers it but does not run it in its own process again.
+  const std::string first = crash_in_process();
+  CHECK(cli.json_of({"run", "demo", "--json"})["status"] == "succeeded");
+  json shown = show(first);
+  CHECK(shown["run"]["status"] == "interrupted");
+  CHECK(has_event(shown, "recovery_deferred"));
+
+  // `runs recover` runs it again with the module's configuration, here isolated: it crashes in
+  // its plugin host, and the kernel survives to record it.
+  json recovered = cli.json_of(isolated("crashy", {"runs", "recover", "--json"}));
+  REQUIRE(recovered.size() == 1);
+  CHECK(recovered[0]["run_id"] == first);
+  CHECK(recovered[0]["status"] == "failed");
+  CHECK(recovered[0]["attempts"] == 4);  // 1 in-process, then 3 in its host
+  CHECK(recovered[0]["error_code"] == "plugin_crashed");
+  CHECK(contains(recovered[0]["message"].get<std::string>(), "died during the call"));
+
+  // In-process, the second crash is the last: recovery then quarantines the task.
+  const std::string second = crash_in_process();
+  Result again = cli({"runs", "recover"});
+  CHECK(again.exit_code != 0);  // it took `runs recover` down once more
+  json quarantined = cli.json_of({"runs", "recover", "--json"});
+  REQUIRE(quarantined.size() == 1);
+  CHECK(quarantined[0]["run_id"] == second);
+  CHECK(quarantined[0]["status"] == "failed");
+  CHECK(quarantined[0]["error_code"] == "plugin_crashed");
+  CHECK(contains(quarantined[0]["message"].get<std::string>(), "quarantined: 2 attempts"));
+  shown = show(second);
+  CHECK(has_event(shown, "quarantined"));
+  CHECK(cli.json_of({"runs", "recover", "--json"}).empty());
+  // The journals the crashed kernels left are gone once recovery has recorded them.
+  const bool journals_left =
+      fs::exists(cli.state_dir() / "inflight") && !fs::is_empty(cli.state_dir() / "inflight");
+  CHECK_FALSE(journals_left);
+}

@@ -364,9 +364,11 @@ std::optional<po::variables_map> CommandContext::parse(
   return vm;
 }
 
-std::unique_ptr<Kernel> CommandContext::make_kernel(bool read_only, bool configured, bool recover) {
+std::unique_ptr<Kernel> CommandContext::make_kernel(bool read_only, bool configured, bool recover,
+                                                    RecoveryScope scope) {
   KernelOptions options;
   options.read_only = read_only;
+  options.recovery_scope = scope;
   options.plugin_dirs = plugin_search_path(global.plugin_dirs, std::getenv("AGENTSYS_PLUGIN_PATH"));
   options.state_dir = global.state_dir;
   options.recover_on_start = recover;

@@ -57,8 +57,10 @@ struct CommandContext {
   /// loads the effective configuration (--env, --config-dir, --set) and applies it: runner
   /// settings, module defaults, databases and the policy that lets plugins have side effects.
   /// Throws like load_effective_config when the configuration has problems.
-  /// `recover`: resume runs a stopped kernel left in flight when the runner starts.
-  std::unique_ptr<Kernel> make_kernel(bool read_only, bool configured = false, bool recover = true);
+  /// `recover`: resume runs a stopped kernel left in flight when the runner starts (`scope`
+  /// says which).
+  std::unique_ptr<Kernel> make_kernel(bool read_only, bool configured = false, bool recover = true,
+                                      RecoveryScope scope = RecoveryScope::automatic);
 };
 
 /// Returns `code`, or ends the process at once with it when a plugin is still stuck in an

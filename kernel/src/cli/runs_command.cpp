@@ -179,7 +179,8 @@ int runs_recover(CommandContext& ctx) {
   po::options_description desc("Options");
   desc.add_options()("json", po::bool_switch(&as_json), "print JSON");
   if (!ctx.parse(desc)) return 0;
-  std::unique_ptr<Kernel> kernel = ctx.make_kernel(false);
+  // Configured: a recovered run gets its module's configuration and policy, as a new run does.
+  std::unique_ptr<Kernel> kernel = ctx.make_kernel(false, true, true, RecoveryScope::everything);
   kernel->runner();  // starting the runner runs the recovery pass
   json doc = json::array();
   size_t ok = 0;

@@ -78,6 +78,8 @@ void apply_config(const EffectiveConfig& config, KernelOptions& options) {
   runner.pause_after_failures = r.value("pause_after_failures", runner.pause_after_failures);
   runner.default_timeout = seconds_to_ms(r.value("default_timeout_s", 300.0));
   runner.max_input_bytes = r.value("max_input_bytes", runner.max_input_bytes);
+  runner.quarantine_after_crashes =
+      r.value("quarantine_after_crashes", runner.quarantine_after_crashes);
   runner.default_retry = RetryPolicy::from_json(v["retry"], runner.default_retry);
   const unsigned per_module = r.value("per_module_concurrency", 0U);
 

@@ -131,6 +131,9 @@ Runner::Runner(ModuleRegistry& registry, RunStore* store, RunObserver* observer,
   rng_.seed(options_.rng_seed != 0 ? options_.rng_seed : std::random_device{}());
   if (options_.workers == 0) options_.workers = std::max(2U, std::thread::hardware_concurrency());
   if (store_ != nullptr) health_ = store_->health();
+  if (!options_.journal_dir.empty()) {
+    journal_ = std::make_unique<AttemptJournal>(options_.journal_dir, current_process_identity());
+  }
   std::lock_guard lock(mutex_);
   for (unsigned i = 0; i < options_.workers; ++i) threads_.emplace_back([this] { worker_loop(); });
   std::lock_guard live(live_mutex());
@@ -563,7 +566,12 @@ bool Runner::execute(const std::shared_ptr<Run>& run) {
     std::lock_guard lock(mutex_);
     calling_.insert(attempt);
   }
+  // An isolated plugin cannot take this process down; an in-process one can, and then the
+  // journal is how recovery knows this attempt was the one running.
+  AttemptJournal* journal = route.instance->isolated() ? nullptr : journal_.get();
+  if (journal != nullptr) journal->begin(run->run_id, attempt->number);
   Invocation inv = ModuleRegistry::call(*route.instance, *attempt->frame);
+  if (journal != nullptr) journal->end(run->run_id, attempt->number);
   {
     std::lock_guard lock(mutex_);
     calling_.erase(attempt);
@@ -811,72 +819,142 @@ void Runner::persist(const Run& run) {
   store_->update_run(row);
 }
 
-std::vector<Submission> Runner::recover() {
+std::vector<Submission> Runner::recover(RecoveryScope scope) {
   std::vector<Submission> futures;
   if (store_ == nullptr) return futures;
+  std::map<std::string, std::map<std::string, std::set<unsigned>>> journals;  // per dead owner
   for (const RunRow& row :
        store_->runs_in_status({"pending", "running", "retrying", "interrupted"})) {
     if (row.owner == current_process_identity() || process_identity_alive(row.owner)) continue;
+    auto journal = journals.find(row.owner);
+    if (journal == journals.end()) {
+      journal =
+          journals
+              .emplace(row.owner, options_.journal_dir.empty()
+                                      ? std::map<std::string, std::set<unsigned>>{}
+                                      : AttemptJournal::unfinished(options_.journal_dir, row.owner))
+              .first;
+    }
     if (!store_->claim_run(row.run_id, row.owner, current_process_identity())) continue;
-
-    auto run = std::make_shared<Run>();
-    run->run_id = row.run_id;
-    run->digest = row.input_digest;
-    run->created_at = row.created_at;
-    run->spec.module = row.module;
-    run->spec.action = row.action;
-    run->spec.input_json = row.input;
-    run->spec.idempotency_key = row.idempotency_key;
-    run->spec.trace_id = row.trace_id;
-    run->spec.task_id = row.task_id;
-    run->spec.dry_run = row.dry_run;
-    run->timeout = std::chrono::milliseconds(row.timeout_ms);
-    try {
-      run->retry = RetryPolicy::from_json(json::parse(row.retry_policy), options_.default_retry);
-    } catch (const std::exception&) {
-      run->retry = options_.default_retry;
-    }
-    if (!row.idempotency_key.empty()) run->key_id = row.module + '\0' + row.idempotency_key;
-    run->attempt = static_cast<unsigned>(row.attempts);
-    run->result = result_from_row(row);
-    run->status = parse_task_status(row.status).value_or(TaskStatus::pending);
-
-    if (run->status != TaskStatus::interrupted) {
-      transition(run->status, TaskStatus::interrupted);
-      if (row.status == "running") {
-        store_->put_attempt({row.run_id, row.attempts, "interrupted", "interrupted",
-                             "the kernel running this attempt stopped", row.impl, row.plugin,
-                             row.updated_at, iso8601_now(), 0});
-      }
-      event(*run, "interrupted",
-            json{{"previous_status", row.status}, {"previous_owner", row.owner}}.dump());
-    }
-    run->result.error_code = ErrorCode::interrupted;
-    run->result.message = "the kernel running it stopped before it finished";
-    if (!registry_.binding(row.module)) {
-      persist(*run);  // left interrupted for a kernel that serves the module
-      continue;
-    }
-    run->first_start = Clock::now();
-    if (run->retry.should_retry(run->attempt, ErrorCode::interrupted)) {
-      transition(run->status, TaskStatus::retrying);
-      event(*run, "retrying", json{{"next_attempt", run->attempt + 1}, {"delay_ms", 0}}.dump());
-      persist(*run);
-      {
-        std::lock_guard lock(mutex_);
-        if (!run->key_id.empty()) in_flight_keys_[run->key_id] = run;
-        active_.insert(run);
-      }
-      futures.push_back({run->run_id, run->future});
-      enqueue(run);
-    } else {
-      transition(run->status, TaskStatus::failed);
-      event(*run, "failed", json{{"error_code", "interrupted"}, {"attempts", run->attempt}}.dump());
-      futures.push_back({run->run_id, run->future});
-      complete(run);
-    }
+    static const std::set<unsigned> kNone;
+    auto crashed = journal->second.find(row.run_id);
+    recover_run(row, crashed == journal->second.end() ? kNone : crashed->second, scope, futures);
+  }
+  if (!journals.empty() && !options_.journal_dir.empty()) {
+    store_->sync();  // what the journals showed is recorded: they can go
+    for (const auto& [owner, unused] : journals)
+      AttemptJournal::remove(options_.journal_dir, owner);
   }
   return futures;
+}
+
+unsigned Runner::record_crashes(const RunRow& row, const std::set<unsigned>& crashed) {
+  unsigned crashes = 0;
+  std::set<unsigned> finished;  // attempts whose end the kernel recorded: not crashes
+  for (const AttemptRow& a : store_->attempts(row.run_id)) {
+    if (a.error_code == to_string(ErrorCode::plugin_crashed)) {
+      ++crashes;
+    } else if (a.status != "running") {
+      finished.insert(static_cast<unsigned>(a.attempt));
+    }
+  }
+  for (unsigned number : crashed) {
+    if (finished.count(number) != 0) continue;
+    store_->put_attempt({row.run_id, number, "interrupted",
+                         std::string(to_string(ErrorCode::plugin_crashed)),
+                         "the kernel process died during this in-process plugin call", row.impl,
+                         row.plugin, row.updated_at, iso8601_now(), 0});
+    ++crashes;
+  }
+  return crashes;
+}
+
+void Runner::recover_run(const RunRow& row, const std::set<unsigned>& crashed, RecoveryScope scope,
+                         std::vector<Submission>& futures) {
+  auto run = std::make_shared<Run>();
+  run->run_id = row.run_id;
+  run->digest = row.input_digest;
+  run->created_at = row.created_at;
+  run->spec.module = row.module;
+  run->spec.action = row.action;
+  run->spec.input_json = row.input;
+  run->spec.idempotency_key = row.idempotency_key;
+  run->spec.trace_id = row.trace_id;
+  run->spec.task_id = row.task_id;
+  run->spec.dry_run = row.dry_run;
+  run->timeout = std::chrono::milliseconds(row.timeout_ms);
+  try {
+    run->retry = RetryPolicy::from_json(json::parse(row.retry_policy), options_.default_retry);
+  } catch (const std::exception&) {
+    run->retry = options_.default_retry;
+  }
+  if (!row.idempotency_key.empty()) run->key_id = row.module + '\0' + row.idempotency_key;
+  // The journal may know of an attempt the store never heard of (its start was still queued).
+  run->attempt =
+      std::max(static_cast<unsigned>(row.attempts), crashed.empty() ? 0U : *crashed.rbegin());
+  run->result = result_from_row(row);
+  run->status = parse_task_status(row.status).value_or(TaskStatus::pending);
+
+  const bool died_in_call = crashed.count(run->attempt) != 0;
+  const unsigned crashes = record_crashes(row, crashed);
+  if (run->status != TaskStatus::interrupted) {
+    transition(run->status, TaskStatus::interrupted);
+    if (row.status == "running" && !died_in_call) {
+      store_->put_attempt({row.run_id, row.attempts, "interrupted", "interrupted",
+                           "the kernel running this attempt stopped", row.impl, row.plugin,
+                           row.updated_at, iso8601_now(), 0});
+    }
+    event(*run, "interrupted",
+          json{{"previous_status", row.status}, {"previous_owner", row.owner}}.dump());
+  }
+  run->result.error_code = ErrorCode::interrupted;
+  run->result.message = "the kernel running it stopped before it finished";
+
+  if (crashes >= options_.quarantine_after_crashes && options_.quarantine_after_crashes > 0) {
+    transition(run->status, TaskStatus::failed);
+    run->result.error_code = ErrorCode::plugin_crashed;
+    run->result.message = fmt::format(
+        "quarantined: {} attempts of this task were running when their process died; it is not "
+        "run again (see 'agentsys runs show {}')",
+        crashes, run->run_id);
+    event(*run, "quarantined", json{{"crashes", crashes}, {"attempts", run->attempt}}.dump());
+    futures.push_back({run->run_id, run->future});
+    complete(run);
+    return;
+  }
+  ModuleRegistry::Route route = registry_.route(row.module, row.idempotency_key);
+  if (!route.instance) {
+    persist(*run);  // left interrupted for a kernel that serves the module
+    return;
+  }
+  if (crashes > 0 && scope == RecoveryScope::automatic && !route.instance->isolated()) {
+    event(*run, "recovery_deferred",
+          json{{"reason",
+                "an attempt was running in-process when its kernel died; "
+                "'agentsys runs recover' runs it again"},
+               {"crashes", crashes}}
+              .dump());
+    persist(*run);
+    return;
+  }
+  run->first_start = Clock::now();
+  if (run->retry.should_retry(run->attempt, ErrorCode::interrupted)) {
+    transition(run->status, TaskStatus::retrying);
+    event(*run, "retrying", json{{"next_attempt", run->attempt + 1}, {"delay_ms", 0}}.dump());
+    persist(*run);
+    {
+      std::lock_guard lock(mutex_);
+      if (!run->key_id.empty()) in_flight_keys_[run->key_id] = run;
+      active_.insert(run);
+    }
+    futures.push_back({run->run_id, run->future});
+    enqueue(run);
+  } else {
+    transition(run->status, TaskStatus::failed);
+    event(*run, "failed", json{{"error_code", "interrupted"}, {"attempts", run->attempt}}.dump());
+    futures.push_back({run->run_id, run->future});
+    complete(run);
+  }
 }
 
 }  // namespace agentsys

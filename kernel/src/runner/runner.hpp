@@ -22,6 +22,7 @@
 #include "registry/module_registry.hpp"
 #include "runner/shadow_runner.hpp"
 #include "runner/timer_queue.hpp"
+#include "store/attempt_journal.hpp"
 #include "store/run_store.hpp"
 #include "task/task.hpp"
 #include "util/json_depth.hpp"
@@ -81,6 +82,23 @@ struct RunnerOptions {
   /// reconciliation. Must be thread-safe.
   ShadowRunner::OnPair on_shadow;
   uint64_t rng_seed = 0;  ///< 0: random. Fixed seeds make backoff jitter reproducible.
+  /// Where the attempt journal is kept (in-process calls in progress, see AttemptJournal);
+  /// empty: none, and recovery cannot tell a task that crashed its kernel.
+  std::filesystem::path journal_dir;
+  /// Recovery fails, instead of running again, a task whose attempts were running when their
+  /// process died this many times (plugin_crashed, a `quarantined` event).
+  unsigned quarantine_after_crashes = 2;
+};
+
+/// What the recovery pass may run again in this process.
+enum class RecoveryScope {
+  /// Inside a command that came for other work (`run`, `batch`): a run whose last attempt
+  /// was running in-process when its kernel died is left for `runs recover`, since running it
+  /// here could take this command down the same way. Other runs (and every run of an
+  /// isolated module) are resumed.
+  automatic,
+  /// `agentsys runs recover`: every recoverable run, quarantine aside.
+  everything,
 };
 
 /// Thread-safe. Submitting returns once the run is acknowledged (durably recorded when a store
@@ -103,7 +121,7 @@ class Runner {
 
   /// Finds runs left in flight by kernels that are no longer running, marks them interrupted
   /// and, where their retry policy allows, runs them again here. Returns their futures.
-  std::vector<Submission> recover();
+  std::vector<Submission> recover(RecoveryScope scope = RecoveryScope::everything);
 
   /// Waits until no run is in flight (pending, running or awaiting a retry) and every shadow
   /// comparison is done: the CLI's way to let the tasks a run submitted (a scheduler's jobs)
@@ -152,6 +170,13 @@ class Runner {
   void cancel_attempt(const std::shared_ptr<Attempt>& attempt, const std::string& why);
   /// Throws std::invalid_argument when the input is larger or nests deeper than allowed.
   void check_input_bounds(const TaskSpec& spec) const;
+  /// Recovery of one run claimed from a dead kernel; `crashed` are the attempts its journal
+  /// shows in progress. Adds the run's future to `futures` unless it is left for later.
+  void recover_run(const RunRow& row, const std::set<unsigned>& crashed, RecoveryScope scope,
+                   std::vector<Submission>& futures);
+  /// Marks `row`'s attempts in `crashed` as ended by their process dying (plugin_crashed) and
+  /// returns how many attempts of the run have ended that way in all.
+  unsigned record_crashes(const RunRow& row, const std::set<unsigned>& crashed);
 
   ShadowRunner& shadows();                              // started on first use
   [[nodiscard]] ShadowRunner* started_shadows() const;  // null until then
@@ -175,6 +200,7 @@ class Runner {
   std::atomic<unsigned> stuck_{0};
   std::set<std::shared_ptr<Attempt>> calling_;  // attempts inside a plugin call
   std::unique_ptr<ShadowRunner> shadows_;       // started by the first shadow-mode task
+  std::unique_ptr<AttemptJournal> journal_;     // null without options_.journal_dir
 };
 
 }  // namespace agentsys
