@@ -5,8 +5,8 @@
 
 #include <fmt/format.h>
 
-#include <fstream>
 #include <spdlog/spdlog.h>
+#include <fstream>
 
 namespace agentsys {
 namespace fs = std::filesystem;
@@ -17,8 +17,8 @@ namespace {
 fs::path journal_file(const fs::path& dir, const std::string& identity) {
   std::string name = identity;
   for (char& c : name) {
-    const bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-                       (c >= '0' && c <= '9') || c == '-' || c == '.';
+    const bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                       c == '-' || c == '.';
     if (!plain) c = '_';
   }
   return dir / (name + ".journal");
@@ -54,7 +54,8 @@ void AttemptJournal::append(char what, const std::string& run_id, unsigned attem
     fs::create_directories(file_.parent_path(), ec);
     fd_ = ::open(file_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
     if (fd_ < 0) {
-      spdlog::warn("cannot open the attempt journal {}: recovery will not see crashes", file_.string());
+      spdlog::warn("cannot open the attempt journal {}: recovery will not see crashes",
+                   file_.string());
       fd_ = -2;  // do not try again
     }
   }
