@@ -95,7 +95,14 @@ class Cli {
   /// `env`: extra environment variables of this run only, as NAME=VALUE.
   Result operator()(const std::vector<std::string>& args,
                     const std::vector<std::string>& env = {}) const {
-    std::vector<std::string> all = plugins_ ? all_plugin_dirs() : std::vector<std::string>{};
+    return with_plugin_dirs(plugins_ ? all_plugin_dirs() : std::vector<std::string>{}, args, env);
+  }
+
+  /// Runs with `plugin_args` (e.g. {"--plugin-dir", DIR, ...}) instead of all_plugin_dirs.
+  Result with_plugin_dirs(const std::vector<std::string>& plugin_args,
+                          const std::vector<std::string>& args,
+                          const std::vector<std::string>& env = {}) const {
+    std::vector<std::string> all = plugin_args;
     all.insert(all.end(), args.begin(), args.end());
     std::string cmd = "cd " + quote(dir_.path().string()) + " && exec";
     if (!env.empty()) cmd += " env";

@@ -319,6 +319,6 @@ TEST_CASE("AGENTSYS_PLUGIN_PATH replaces the default plugin directory") {
   json doc = json::parse(r.out);
   std::set<std::string> names;
   for (const auto& p : doc["plugins"]) names.insert(p["name"]);
-  CHECK(names ==
-        std::set<std::string>{"behave_v2", "crashy_v2", "noop_v2", "serial_v1", "throwing_v2"});
+  CHECK(names == std::set<std::string>{"behave_v2", "cjson_v2", "crashy_v2", "noop_v2", "serial_v1",
+                                       "throwing_v2"});
 }

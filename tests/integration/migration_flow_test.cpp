@@ -1,7 +1,8 @@
 // The migration of the reports domain end to end, through the real binary and the user's three
-// scripts: a shadow run on a sample database, a V2 fault (one corrupted key field, switched on
-// by AGENTSYS_TEST_FAULT_V2_KEY_FIELD, which only the V2 report_orchestrator reads) that the
-// reconciliation blocks and that makes cutover refuse, a clean shadow run, golden samples,
+// scripts: a shadow run on a sample database, a V2 fault (a fixture build of the V2
+// report_orchestrator, tests/fixtures/faulty/, that corrupts one key field, searched before the
+// bundled plugins) that the reconciliation blocks and that makes cutover refuse, a clean shadow
+// run, golden samples,
 // cutover with its snapshot, and the red line that rolls a faulty V2 back automatically.
 #include <doctest/doctest.h>
 
@@ -13,7 +14,11 @@ using namespace agentsys::cli_test;
 
 namespace {
 
-const std::string kFault = "AGENTSYS_TEST_FAULT_V2_KEY_FIELD=module";
+const std::string kFaultyDir = (fs::path(AGENTSYS_TEST_FIXTURE_DIR) / "faulty").string();
+/// The plugin directories for the faulty V2: its directory searched first, so its build of
+/// report_orchestrator_v2 is loaded and the bundled one refused as a duplicate.
+const std::vector<std::string> kFaultyPlugins = {"--plugin-dir", kFaultyDir, "--plugin-dir",
+                                                 AGENTSYS_TEST_PLUGIN_DIR};
 
 /// Every file under `dir` (relative path -> bytes).
 std::map<std::string, std::string> files_of(const fs::path& dir) {
@@ -58,7 +63,7 @@ TEST_CASE("migration flow: a corrupted key field blocks, cutover refuses, red li
   // 1. Shadow with the fault: V1's result is the one published, V2's corrupted module names
   //    are block differences.
   Result shadow = f.cli.script("scripts/migration/v2_shadow_run.sh",
-                               {"--target-month", "202602", "--json"}, {kFault});
+                               {"--target-month", "202602", "--json", "--plugin-dir", kFaultyDir});
   INFO(shadow.out << shadow.err);
   REQUIRE(shadow.exit_code == 1);
   json doc = json::parse(shadow.out);
@@ -156,13 +161,13 @@ TEST_CASE("migration flow: a corrupted key field blocks, cutover refuses, red li
   // 7. Two consecutive faulty V2 runs: the first is a warning, the second the red line.
   const std::vector<std::string> run = {"run",         "report_orchestrator", "--report",
                                         "ops_monthly", "--target-month",      "202602"};
-  Result first = f.cli(run, {kFault});
+  Result first = f.cli.with_plugin_dirs(kFaultyPlugins, run);
   INFO(first.out << first.err);
   CHECK(first.exit_code == 0);  // the run itself succeeded: its key output is what failed
   CHECK(contains(first.err, "red line not reached"));
   CHECK(f.module("report_orchestrator")["mode"] == "cutover");
   CHECK(files_of(published) != before);  // V2 published its own files
-  Result second = f.cli(run, {kFault});
+  Result second = f.cli.with_plugin_dirs(kFaultyPlugins, run);
   INFO(second.out << second.err);
   CHECK(contains(second.err, "routed back to V1 (key_output_failure)"));
 

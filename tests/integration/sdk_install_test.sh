@@ -105,7 +105,8 @@ kernel() {
 # --- 1. install ---------------------------------------------------------------------------------
 step "installing $BUILD_DIR into $PREFIX" cmake --install "$BUILD_DIR" --prefix "$PREFIX"
 [[ -x "$PREFIX/bin/agentsys" ]] || fail "install did not produce $PREFIX/bin/agentsys"
-for f in include/agentsys/abi.h include/agentsys/plugin.hpp \
+[[ -x "$PREFIX/bin/agentsys-plugin-host" ]] || fail "install did not produce $PREFIX/bin/agentsys-plugin-host (isolated plugins)"
+for f in include/agentsys/abi.h include/agentsys/plugin.hpp include/agentsys/json.h \
          lib/agentsys/plugins/demo_v1.so lib/agentsys/plugins/demo_v2.so; do
   [[ -f "$PREFIX/$f" ]] || fail "install did not produce $PREFIX/$f"
 done

@@ -71,8 +71,9 @@ TEST_CASE("isolation: http_stream reaches the plugin chunk by chunk, and its sto
                        isolated_hooks(IsolationSpec{}))
               .empty());
   HttpTestServer server([](const HttpTestServer::Request&, HttpTestServer::Connection& c) {
-    c.send("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
-           "Transfer-Encoding: chunked\r\n\r\n");
+    c.send(
+        "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+        "Transfer-Encoding: chunked\r\n\r\n");
     for (int i = 0; i < 50; ++i) {
       if (!c.send("b\r\ndata: tick\n\r\n")) return;
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
@@ -80,8 +81,9 @@ TEST_CASE("isolation: http_stream reaches the plugin chunk by chunk, and its sto
     c.send("0\r\n\r\n");
   });
   const auto start = std::chrono::steady_clock::now();
-  Invocation inv = call(registry, "crashy", "stream",
-                        json{{"request", {{"url", server.url("/ticks")}}}, {"stop_after", 3}}.dump());
+  Invocation inv =
+      call(registry, "crashy", "stream",
+           json{{"request", {{"url", server.url("/ticks")}}}, {"stop_after", 3}}.dump());
   REQUIRE_MESSAGE(inv.outcome.status == AS_OK, inv.outcome.error);
   json out = json::parse(inv.outcome.output);
   CHECK(out["chunks"] == 3);
@@ -110,9 +112,10 @@ TEST_CASE("isolation: a hot swap keeps the module isolated and fails no call in 
   });
   while (calls.load() < 20) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   // No hooks given: the replacement runs where the instance it replaces runs.
-  REQUIRE(registry
-              .install(load(kFixtureDir / "rebuilt" / "demo_v2.so"), ModuleRegistry::Install::replace)
-              .empty());
+  REQUIRE(
+      registry
+          .install(load(kFixtureDir / "rebuilt" / "demo_v2.so"), ModuleRegistry::Install::replace)
+          .empty());
   const int at_swap = calls.load();
   while (calls.load() < at_swap + 20) std::this_thread::sleep_for(std::chrono::milliseconds(1));
   stop = true;
@@ -130,9 +133,8 @@ TEST_CASE("isolation: a host program that cannot start refuses the install with 
   ModuleRegistry registry(sink);
   IsolationSpec spec;
   spec.host_program = "/nonexistent/agentsys-plugin-host";
-  const std::string error =
-      registry.install(load(bundled("demo_v2")), ModuleRegistry::Install::add, "{}",
-                       isolated_hooks(spec));
+  const std::string error = registry.install(load(bundled("demo_v2")), ModuleRegistry::Install::add,
+                                             "{}", isolated_hooks(spec));
   CHECK(error.find("demo_v2: on_create failed") != std::string::npos);
   CHECK(error.find("/nonexistent/agentsys-plugin-host") != std::string::npos);
   CHECK_FALSE(registry.binding("demo"));

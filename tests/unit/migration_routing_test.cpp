@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 #include <set>
 
+#include "isolation/isolated_hooks.hpp"
 #include "migration/gate_evidence.hpp"
 #include "migration/mttd.hpp"
 #include "migration/shadow_reconciliation.hpp"
@@ -32,11 +33,15 @@ struct ShadowFixture {
   std::vector<ShadowOutcome> outcomes;
   std::unique_ptr<Runner> runner;
 
-  explicit ShadowFixture(std::chrono::milliseconds shadow_budget = 5s) {
+  /// `isolated`: both plugins run in plugin host processes.
+  explicit ShadowFixture(std::chrono::milliseconds shadow_budget = 5s, bool isolated = false) {
     for (const fs::path& p : {paired("behave_v1"), good("behave_v2")}) {
       LoadResult r = PluginLibrary::load(p);
       REQUIRE_MESSAGE(r, r.error);
-      REQUIRE(registry.install(r.library, ModuleRegistry::Install::add).empty());
+      REQUIRE(registry
+                  .install(r.library, ModuleRegistry::Install::add, "{}",
+                           isolated ? isolated_hooks(IsolationSpec{}) : HooksFactory{})
+                  .empty());
     }
     store = std::make_unique<RunStore>(dir.path(), Durability::normal);
     sink.enable(registry, dir.path(), store.get());
@@ -145,33 +150,38 @@ TEST_CASE("shadow mode: V1's result is returned and V2's is handed to the compar
 }
 
 TEST_CASE("shadow sandbox: V2's writes outside its run directory and its submits do not happen") {
-  ShadowFixture f;
-  REQUIRE(f.registry.set_mode("behave", ModuleMode::shadow).empty());
-  const fs::path v1_file = f.output() / "published" / "v1.txt";
-  const fs::path v2_file = f.output() / "published" / "v2.txt";
-  json submit{{"module", "behave"}, {"action", "echo"}, {"input", {{"from", "shadow"}}}};
-  RunResult r = f.runner->run(
-      sides({{"write", {{"path", v1_file.string()}, {"content", "v1"}}}},
-            {{"write", {{"path", v2_file.string()}, {"content", "v2"}}}, {"submit", submit}}));
-  REQUIRE_MESSAGE(r.ok(), r.message);
-  f.runner->wait_idle();
-  CHECK(fs::exists(v1_file));
-  CHECK_FALSE(fs::exists(v2_file));  // recorded as "would write", never written
-  std::lock_guard lock(f.mutex);
-  REQUIRE(f.outcomes.size() == 1);
-  json v2 = json::parse(f.outcomes[0].shadow.outcome.output);
-  CHECK(v2["write"]["dry_run"] == true);
-  CHECK(v2["write"]["would_write"] == v2_file.string());
-  CHECK(v2["submit"]["dry_run"] == true);
-  bool recorded = false;
-  for (const std::string& e : f.sink.side_effects()) {
-    if (e.find("write_file would_do") == 0 && e.find("shadow") != std::string::npos) {
-      recorded = true;
+  // The same for plugins in this process and in plugin host processes: the sandbox is the
+  // kernel's, whichever side of the boundary the plugin is on.
+  for (bool isolated : {false, true}) {
+    CAPTURE(isolated);
+    ShadowFixture f(5s, isolated);
+    REQUIRE(f.registry.set_mode("behave", ModuleMode::shadow).empty());
+    const fs::path v1_file = f.output() / "published" / "v1.txt";
+    const fs::path v2_file = f.output() / "published" / "v2.txt";
+    json submit{{"module", "behave"}, {"action", "echo"}, {"input", {{"from", "shadow"}}}};
+    RunResult r = f.runner->run(
+        sides({{"write", {{"path", v1_file.string()}, {"content", "v1"}}}},
+              {{"write", {{"path", v2_file.string()}, {"content", "v2"}}}, {"submit", submit}}));
+    REQUIRE_MESSAGE(r.ok(), r.message);
+    f.runner->wait_idle();
+    CHECK(fs::exists(v1_file));
+    CHECK_FALSE(fs::exists(v2_file));  // recorded as "would write", never written
+    std::lock_guard lock(f.mutex);
+    REQUIRE(f.outcomes.size() == 1);
+    json v2 = json::parse(f.outcomes[0].shadow.outcome.output);
+    CHECK(v2["write"]["dry_run"] == true);
+    CHECK(v2["write"]["would_write"] == v2_file.string());
+    CHECK(v2["submit"]["dry_run"] == true);
+    bool recorded = false;
+    for (const std::string& e : f.sink.side_effects()) {
+      if (e.find("write_file would_do") == 0 && e.find("shadow") != std::string::npos) {
+        recorded = true;
+      }
     }
+    CHECK(recorded);
+    // Only the primary run exists: the submit did not create one.
+    CHECK(f.store->runs_in_status({"succeeded"}).size() == 1);
   }
-  CHECK(recorded);
-  // Only the primary run exists: the submit did not create one.
-  CHECK(f.store->runs_in_status({"succeeded"}).size() == 1);
 }
 
 TEST_CASE("shadow: a slow V2 does not delay V1, and its overrun is recorded as a V2 failure") {

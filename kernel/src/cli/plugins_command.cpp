@@ -25,7 +25,7 @@ json descriptor_json(const PluginLibrary& lib) {
               {"modules", d.modules},
               {"thread_safe", d.thread_safe},
               {"abi", fmt::format("{}.{}", d.abi_major, d.abi_minor)},
-              {"build_id", d.build_id},
+              {"build_id", d.build_id.empty() ? json(nullptr) : json(d.build_id)},
               {"file", lib.path().string()}};
 }
 

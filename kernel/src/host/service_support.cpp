@@ -29,7 +29,8 @@ std::optional<as_status> open(std::string_view service, as_host_ctx* ctx, const 
     return fail(err, AS_ERR_POLICY_DENIED,
                 fmt::format("{}: refused: this kernel runs without a policy (no configuration "
                             "with policy layers, or no policy plugin loaded: see 'agentsys "
-                            "plugins list'), so it performs no side effect",
+                            "plugins list'; --plugin-dir replaces the default plugin directory, "
+                            "so name the bundled one too), so it performs no side effect",
                             service));
   }
   return std::nullopt;

@@ -134,7 +134,10 @@ class IsolatedHooks final : public InstanceHooks {
       return AS_ERR_UNAVAILABLE;
     }
     Reply r = request(*process_, FrameType::create, config_);
-    if (r.status != AS_OK) error = r.err;
+    if (r.status != AS_OK) {
+      error = r.err;
+      process_.reset();  // a host without an instance must not get calls
+    }
     return r.status;
   }
 

@@ -823,6 +823,7 @@ std::vector<Submission> Runner::recover(RecoveryScope scope) {
   std::vector<Submission> futures;
   if (store_ == nullptr) return futures;
   std::map<std::string, std::map<std::string, std::set<unsigned>>> journals;  // per dead owner
+  std::vector<std::shared_ptr<Run>> resume;
   for (const RunRow& row :
        store_->runs_in_status({"pending", "running", "retrying", "interrupted"})) {
     if (row.owner == current_process_identity() || process_identity_alive(row.owner)) continue;
@@ -838,13 +839,18 @@ std::vector<Submission> Runner::recover(RecoveryScope scope) {
     if (!store_->claim_run(row.run_id, row.owner, current_process_identity())) continue;
     static const std::set<unsigned> kNone;
     auto crashed = journal->second.find(row.run_id);
-    recover_run(row, crashed == journal->second.end() ? kNone : crashed->second, scope, futures);
+    recover_run(row, crashed == journal->second.end() ? kNone : crashed->second, scope, futures,
+                resume);
   }
   if (!journals.empty() && !options_.journal_dir.empty()) {
-    store_->sync();  // what the journals showed is recorded: they can go
-    for (const auto& [owner, unused] : journals)
+    // What the journals showed is recorded: they go before anything runs again, since a run
+    // resumed here may crash this process too.
+    store_->sync();
+    for (const auto& [owner, unused] : journals) {
       AttemptJournal::remove(options_.journal_dir, owner);
+    }
   }
+  for (std::shared_ptr<Run>& run : resume) enqueue(std::move(run));
   return futures;
 }
 
@@ -870,7 +876,8 @@ unsigned Runner::record_crashes(const RunRow& row, const std::set<unsigned>& cra
 }
 
 void Runner::recover_run(const RunRow& row, const std::set<unsigned>& crashed, RecoveryScope scope,
-                         std::vector<Submission>& futures) {
+                         std::vector<Submission>& futures,
+                         std::vector<std::shared_ptr<Run>>& resume) {
   auto run = std::make_shared<Run>();
   run->run_id = row.run_id;
   run->digest = row.input_digest;
@@ -948,7 +955,7 @@ void Runner::recover_run(const RunRow& row, const std::set<unsigned>& crashed, R
       active_.insert(run);
     }
     futures.push_back({run->run_id, run->future});
-    enqueue(run);
+    resume.push_back(run);
   } else {
     transition(run->status, TaskStatus::failed);
     event(*run, "failed", json{{"error_code", "interrupted"}, {"attempts", run->attempt}}.dump());

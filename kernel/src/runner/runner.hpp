@@ -171,9 +171,10 @@ class Runner {
   /// Throws std::invalid_argument when the input is larger or nests deeper than allowed.
   void check_input_bounds(const TaskSpec& spec) const;
   /// Recovery of one run claimed from a dead kernel; `crashed` are the attempts its journal
-  /// shows in progress. Adds the run's future to `futures` unless it is left for later.
+  /// shows in progress. Adds the run's future to `futures` unless it is left for later, and
+  /// the run to `resume` when it is to run again.
   void recover_run(const RunRow& row, const std::set<unsigned>& crashed, RecoveryScope scope,
-                   std::vector<Submission>& futures);
+                   std::vector<Submission>& futures, std::vector<std::shared_ptr<Run>>& resume);
   /// Marks `row`'s attempts in `crashed` as ended by their process dying (plugin_crashed) and
   /// returns how many attempts of the run have ended that way in all.
   unsigned record_crashes(const RunRow& row, const std::set<unsigned>& crashed);

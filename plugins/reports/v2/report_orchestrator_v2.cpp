@@ -207,7 +207,9 @@ class ReportOrchestrator {
       for (const std::string& c : cols) r[c] = row.value(c, json());
       key_rows.push_back(std::move(r));
     }
-    corrupt_for_tests(key_rows);
+#ifdef REPORT_ORCHESTRATOR_V2_FAULT_KEY_FIELD
+    corrupt_key_field(key_rows, REPORT_ORCHESTRATOR_V2_FAULT_KEY_FIELD);
+#endif
     json lineage{{"job", "report." + def.name},
                  {"inputs", std::move(lineage_inputs)},
                  {"outputs", std::move(lineage_outputs)},
@@ -232,13 +234,12 @@ class ReportOrchestrator {
   }
 
  private:
-  /// Fault injection for the migration tests, never set in production:
-  /// AGENTSYS_TEST_FAULT_V2_KEY_FIELD=FIELD corrupts that key field of every row (a number
-  /// becomes 1.5x + 1, anything else gets "-corrupt"), so a shadow run must block it and a
-  /// cutover must roll back.
-  static void corrupt_for_tests(json& rows) {
-    const char* field = std::getenv("AGENTSYS_TEST_FAULT_V2_KEY_FIELD");
-    if (field == nullptr || *field == '\0') return;
+#ifdef REPORT_ORCHESTRATOR_V2_FAULT_KEY_FIELD
+  /// A V2 regression for the migration tests, compiled only into the fixture build
+  /// tests/fixtures/faulty/report_orchestrator_v2.so (never into the shipped plugin): corrupts
+  /// `field` of every row (a number becomes 1.5x + 1, anything else gets "-corrupt"), so a
+  /// shadow run must block it and a cutover must roll back.
+  static void corrupt_key_field(json& rows, const char* field) {
     for (json& row : rows) {
       if (!row.contains(field)) continue;
       json& v = row[field];
@@ -249,6 +250,7 @@ class ReportOrchestrator {
       }
     }
   }
+#endif
 
   Input read_input(std::string_view text) const {
     json in = json::parse(text, nullptr, false);

@@ -7,7 +7,8 @@
  * this boundary: only integers, doubles, `as_str` views and opaque handles.
  *
  * NAME FAMILIES
- *   - `as_*_t` / `as_*`   types (`as_str`, `as_call`, `as_plugin_descriptor`, ...)
+ *   - `as_*`             types (`as_str`, `as_call`, `as_plugin_descriptor`, ...) and the
+ *                        inline helpers (`as_write`, `as_plugin_descriptor_fill`)
  *   - `AS_*`             macros and enum values
  *   - `on_*`             plugin hooks: fields of `as_plugin_vtable`, called by the kernel
  *   - host functions     fields of `as_host_api`, called by the plugin
