@@ -4,6 +4,7 @@
 
 #include <chrono>
 
+#include "host/abi_str.hpp"
 #include "host/call_frame.hpp"
 #include "host/file_services.hpp"
 #include "host/http_service.hpp"
@@ -15,10 +16,6 @@
 
 namespace agentsys {
 namespace {
-
-std::string_view view(as_str s) {
-  return s.ptr == nullptr ? std::string_view{} : std::string_view{s.ptr, s.len};
-}
 
 const CallFrame* frame_of(const as_call* call) {
   return call == nullptr ? nullptr : CallFrame::from_raw(call);

@@ -7,6 +7,7 @@
 #include <mutex>
 #include <thread>
 
+#include "host/abi_str.hpp"
 #include "host/string_writer.hpp"
 #include "isolation/plugin_process.hpp"
 #include "plugin/plugin_library.hpp"
@@ -21,13 +22,7 @@ using wire::FrameType;
 constexpr std::chrono::milliseconds kPoll{10};  // how often a waiting call looks for cancellation
 constexpr std::chrono::seconds kControlTimeout{10};  // create, quiesce, state, destroy
 
-std::string_view view(as_str s) {
-  return s.ptr == nullptr ? std::string_view{} : std::string_view{s.ptr, s.len};
-}
-
-void write_to(as_writer* w, std::string_view text) {
-  if (w != nullptr && !text.empty()) w->write(w->ctx, text.data(), text.size());
-}
+void write_to(as_writer* w, std::string_view text) { as_write(w, text.data(), text.size()); }
 
 as_host_service_fn service_fn(const as_host_api& host, wire::Service s) {
   switch (s) {
@@ -283,7 +278,7 @@ class IsolatedHooks final : public InstanceHooks {
     } else if (as_host_service_fn fn = service_fn(*host_, service)) {
       status = fn(ctx_, &call, req, out.get(), err.get());
     } else {
-      err.get()->write(err.get()->ctx, "unknown host service", 20);
+      write_to(err.get(), "unknown host service");
     }
     p.send(FrameType::service_reply, request_id,
            wire::Encoder().i64(status).str(out.str()).str(err.str()).take());

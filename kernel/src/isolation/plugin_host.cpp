@@ -8,7 +8,6 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
-#include <deque>
 #include <functional>
 #include <iostream>
 #include <map>
@@ -16,6 +15,7 @@
 #include <mutex>
 #include <thread>
 
+#include "host/abi_str.hpp"
 #include "host/host_api.hpp"
 #include "host/string_writer.hpp"
 #include "isolation/host_limits.hpp"
@@ -121,14 +121,7 @@ Channel* g_channel = nullptr;  // set once in plugin_host_main, before the plugi
 
 uint64_t id_of(const as_call* call) { return call == nullptr ? 0 : HostedCall::from_raw(call)->id; }
 
-std::string_view view(as_str s) {
-  return s.ptr == nullptr ? std::string_view{} : std::string_view{s.ptr, s.len};
-}
-
-void write_to(as_writer* w, std::string_view text) {
-  if (w != nullptr && w->write != nullptr && !text.empty())
-    w->write(w->ctx, text.data(), text.size());
-}
+void write_to(as_writer* w, std::string_view text) { as_write(w, text.data(), text.size()); }
 
 // ---- the host API the plugin sees: every service is a request to the kernel -----------------
 

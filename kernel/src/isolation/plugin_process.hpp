@@ -65,7 +65,6 @@ class PluginProcess {
   /// Why the host is gone ("" while it runs), e.g. "killed by signal 11 (SIGSEGV: Segmentation
   /// fault)" or "exited with status 3".
   [[nodiscard]] std::string death() const;
-  [[nodiscard]] pid_t pid() const { return pid_; }
 
  private:
   /// Reads one frame (waiting at most `wait`) as the reader; nullopt when none came.
