@@ -12,6 +12,8 @@ PACKAGES=(
   libboost-dev libboost-program-options-dev
   libtomlplusplus-dev libspdlog-dev libfmt-dev nlohmann-json3-dev libsqlite3-dev libssl-dev
   libvalijson-dev libpg-query-dev libsimdjson-dev libcurl4-openssl-dev
+  # the skills domain: YAML front matter, English stemming (Snowball)
+  libyaml-cpp-dev libstemmer-dev
   # the legacy (V1) report scripts
   python3
   # tests and benchmarks

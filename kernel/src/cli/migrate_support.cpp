@@ -62,7 +62,19 @@ std::vector<std::string> select_modules(std::string_view command,
     }
     return modules;
   }
-  std::vector<std::string> modules = migration::domain_modules(values, args.domain);
+  // A domain's modules that have both sides (a V2-only module, e.g. a parser, is not migrated).
+  std::vector<std::string> modules;
+  const std::vector<std::string> migratable = migration::migratable_modules(values);
+  for (const std::string& m : migration::domain_modules(values, args.domain)) {
+    if (std::find(migratable.begin(), migratable.end(), m) != migratable.end())
+      modules.push_back(m);
+  }
+  if (modules.empty() && !migration::domain_modules(values, args.domain).empty()) {
+    throw UsageError(fmt::format(
+        "{}: no module of domain \"{}\" has both a v1_plugin and a v2_plugin: there is nothing "
+        "to migrate",
+        command, args.domain));
+  }
   if (modules.empty()) {
     std::set<std::string> domains;
     const json all = values.value("modules", json::object());  // outlives the loop
@@ -81,7 +93,8 @@ std::vector<migration::MigrationCase> cases_or_throw(const config::EffectiveConf
                                                      const std::string& module,
                                                      const std::string& target_month) {
   try {
-    return migration::migration_cases(config.values(), module, target_month);
+    return migration::migration_cases(config.values(), module, target_month,
+                                      config.policy_vars().value("repo_root", std::string()));
   } catch (const std::runtime_error& e) {
     throw RuntimeError(e.what());
   }

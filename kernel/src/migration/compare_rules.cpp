@@ -32,6 +32,28 @@ class Parser {
     problems_.push_back({std::move(path), std::move(rule), std::move(message)});
   }
 
+  std::optional<TruthSpec> truth(const json& t) {
+    const auto name = [&](const char* key) -> std::string {
+      if (t.is_object() && t.contains(key) && t[key].is_string() &&
+          !t[key].get<std::string>().empty()) {
+        return t[key].get<std::string>();
+      }
+      problem(
+          std::string("/truth/") + key, "compare.truth",
+          fmt::format("truth.{} must name {} (a non-empty string)", key,
+                      std::string(key) == "input" ? "the task input member holding the right value"
+                                                  : "the result field it is the right value of"));
+      return {};
+    };
+    if (!t.is_object()) {
+      problem("/truth", "compare.truth", "truth must be a table {input, field}");
+      return std::nullopt;
+    }
+    TruthSpec spec{name("input"), name("field")};
+    if (spec.input.empty() || spec.field.empty()) return std::nullopt;
+    return spec;
+  }
+
   CompareRules parse(const json& table) {
     CompareRules out;
     if (!table.is_object()) {
@@ -40,10 +62,11 @@ class Parser {
       return out;
     }
     for (const auto& [k, v] : table.items()) {
-      if (k != "key" && k != "consistency_threshold" && k != "noise_learning" && k != "rules") {
+      if (k != "key" && k != "consistency_threshold" && k != "noise_learning" && k != "rules" &&
+          k != "truth") {
         problem("/" + k, "compare.unknown_key",
                 fmt::format("unknown key '{}' (allowed: key, consistency_threshold, "
-                            "noise_learning, rules)",
+                            "noise_learning, rules, truth)",
                             k));
       }
     }
@@ -66,6 +89,7 @@ class Parser {
         out.noise_learning = table["noise_learning"].get<bool>();
       }
     }
+    if (table.contains("truth")) out.truth = truth(table["truth"]);
     if (table.contains("rules")) {
       const json& rules = table["rules"];
       if (!rules.is_array()) {
@@ -461,10 +485,12 @@ const CompareRule& CompareRules::rule_for(std::string_view field) const {
 json CompareRules::to_json() const {
   json list = json::array();
   for (const CompareRule& r : rules) list.push_back(r.to_json());
-  return {{"key", key},
-          {"consistency_threshold", consistency_threshold},
-          {"noise_learning", noise_learning},
-          {"rules", std::move(list)}};
+  json out{{"key", key},
+           {"consistency_threshold", consistency_threshold},
+           {"noise_learning", noise_learning},
+           {"rules", std::move(list)}};
+  if (truth) out["truth"] = {{"input", truth->input}, {"field", truth->field}};
+  return out;
 }
 
 CompareRules parse_compare_rules(const json& table, std::vector<RuleProblem>& problems) {

@@ -17,6 +17,7 @@
 // difference blocks (the default rule).
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -92,6 +93,13 @@ inline constexpr std::string_view kV2FailedRuleName = "v2_failed";
 inline constexpr std::string_view kV1FailedRuleName = "v1_failed";
 inline constexpr std::string_view kDuplicateKeyRuleName = "duplicate_key";
 
+/// A labelled case (`[compare.truth]`): the task input's member `input` holds the right value
+/// of the result field `field`, so that a pair records which side was right (truth.hpp).
+struct TruthSpec {
+  std::string input;
+  std::string field;
+};
+
 struct CompareRules {
   /// The row key; empty: the results' own (`key_fields.key`).
   std::vector<std::string> key;
@@ -101,6 +109,8 @@ struct CompareRules {
   bool noise_learning = false;
   /// In order: for a field, the first rule that applies wins.
   std::vector<CompareRule> rules;
+  /// Set when the module's migration cases are labelled.
+  std::optional<TruthSpec> truth;
 
   /// The rule for `field`: the first that applies, else default_rule().
   [[nodiscard]] const CompareRule& rule_for(std::string_view field) const;

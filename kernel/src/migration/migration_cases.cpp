@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <fstream>
 #include <stdexcept>
 
 namespace agentsys::migration {
@@ -18,13 +19,57 @@ const json& member(const json& object, const std::string& key) {
   return it == object.end() ? kNull : *it;
 }
 
+/// One case per non-blank line of a JSON Lines file: the line's members join `base`.
+std::vector<MigrationCase> file_cases(const std::string& module, const std::filesystem::path& file,
+                                      const json& base) {
+  std::ifstream in(file);
+  if (!in) {
+    throw std::runtime_error(fmt::format(
+        "module '{}': migration.cases_file '{}' cannot be read (one JSON object a line; is the "
+        "month's file there?)",
+        module, file.string()));
+  }
+  std::vector<MigrationCase> cases;
+  std::string text;
+  for (size_t line = 1; std::getline(in, text); ++line) {
+    if (text.find_first_not_of(" \t\r") == std::string::npos) continue;
+    json row = json::parse(text, nullptr, false);
+    if (row.is_discarded() || !row.is_object()) {
+      throw std::runtime_error(
+          fmt::format("{}:{}: not a JSON object (module '{}', migration.cases_file)", file.string(),
+                      line, module));
+    }
+    json input = base;
+    for (auto& [key, value] : row.items()) input[key] = value;
+    const json& id = member(row, "id");
+    cases.push_back(
+        {id.is_string() ? id.get<std::string>() : fmt::format("line {}", line), std::move(input)});
+  }
+  if (cases.empty()) {
+    throw std::runtime_error(
+        fmt::format("module '{}': migration.cases_file '{}' has no case", module, file.string()));
+  }
+  return cases;
+}
+
 }  // namespace
 
 std::vector<MigrationCase> migration_cases(const json& config, const std::string& module,
-                                           const std::string& target_month) {
+                                           const std::string& target_month,
+                                           const std::filesystem::path& base_dir) {
   const json& table = member(member(member(config, "modules"), module), "migration");
   json base = member(table, "input").is_object() ? member(table, "input") : json::object();
   base["target_month"] = target_month;
+  if (const json& file = member(table, "cases_file"); file.is_string()) {
+    std::string path = file.get<std::string>();
+    for (size_t at = path.find("{target_month}"); at != std::string::npos;
+         at = path.find("{target_month}")) {
+      path.replace(at, 14, target_month);
+    }
+    std::filesystem::path resolved(path);
+    if (resolved.is_relative()) resolved = base_dir / resolved;
+    return file_cases(module, resolved, base);
+  }
   const json& from = member(table, "cases_from");
   if (!from.is_string()) return {{"all", base}};
 

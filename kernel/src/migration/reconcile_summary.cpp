@@ -104,6 +104,12 @@ void RunsAggregate::add(const json& line) {
   if (v2.contains("latency_ms") && v2["latency_ms"].is_number()) {
     v2_latency_ms.push_back(v2["latency_ms"].get<double>());
   }
+  const json judged = line.value("truth", json::object());
+  const std::string right = judged.value("right", "");
+  static constexpr std::array<std::string_view, 4> kSides = {"both", "v1", "v2", "neither"};
+  for (size_t i = 0; i < kSides.size(); ++i) {
+    if (right == kSides[i]) ++truth[i];
+  }
 }
 
 std::vector<std::pair<std::string, std::array<uint64_t, 3>>> RunsAggregate::top_fields(
@@ -141,7 +147,13 @@ json RunsAggregate::to_json() const {
           {"noise_fields", noise_fields},
           {"v2_failed", v2_failed},
           {"v1_failed", v1_failed},
-          {"latency_ms", {{"v1", lat(v1_latency_ms)}, {"v2", lat(v2_latency_ms)}}}};
+          {"latency_ms", {{"v1", lat(v1_latency_ms)}, {"v2", lat(v2_latency_ms)}}},
+          {"labelled",
+           {{"pairs", truth[0] + truth[1] + truth[2] + truth[3]},
+            {"both", truth[0]},
+            {"v1", truth[1]},
+            {"v2", truth[2]},
+            {"neither", truth[3]}}}};
 }
 
 std::string render_daily_summary(const std::string& module, const std::string& month,
@@ -200,6 +212,11 @@ std::string render_daily_summary(const std::string& module, const std::string& m
                        noise.empty() ? "none learned" : noise);
     out += fmt::format("- V2 failed or overran its budget: {} pair{}; V1 failed: {}\n", a.v2_failed,
                        a.v2_failed == 1 ? "" : "s", a.v1_failed);
+    if (const size_t labelled = a.truth[0] + a.truth[1] + a.truth[2] + a.truth[3]; labelled > 0) {
+      out +=
+          fmt::format("- Labelled pairs: {}; right: both {}, only V1 {}, only V2 {}, neither {}\n",
+                      labelled, a.truth[0], a.truth[1], a.truth[2], a.truth[3]);
+    }
   }
   return out;
 }

@@ -31,6 +31,8 @@ struct RunsAggregate {
   size_t v1_failed = 0;
   std::vector<double> v1_latency_ms;
   std::vector<double> v2_latency_ms;
+  /// Labelled pairs (truth.hpp) by which side was right: both, v1, v2, neither.
+  std::array<size_t, 4> truth{};
 
   /// Adds one runs.jsonl line.
   void add(const nlohmann::json& line);
@@ -41,7 +43,8 @@ struct RunsAggregate {
 
   /// {"runs", "verdicts": {pass, warn, block}, "fields_compared", "matched", "consistency",
   ///  "differences": {...}, "top_fields": [{field, block, warn, ignore}], "ignored_by_rule",
-  ///  "noise_fields", "v2_failed", "v1_failed", "latency_ms": {"v1": {"p50", "p95"}, "v2": ...}}
+  ///  "noise_fields", "v2_failed", "v1_failed", "latency_ms": {"v1": {"p50", "p95"}, "v2": ...},
+  ///  "labelled": {"pairs", "both", "v1", "v2", "neither"}}
   [[nodiscard]] nlohmann::json to_json() const;
 };
 

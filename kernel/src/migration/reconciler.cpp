@@ -12,6 +12,7 @@
 #include "lineage/openlineage.hpp"
 #include "migration/reconcile_files.hpp"
 #include "migration/reconcile_summary.hpp"
+#include "migration/truth.hpp"
 #include "util/atomic_file.hpp"
 #include "util/sha256.hpp"
 #include "util/time.hpp"
@@ -193,6 +194,9 @@ ReconcileRecord reconcile(const ReconcileInput& in, const CompareRules& rules,
               {"compare", rules_json},
               {"rules_version", rules_version}};
 
+  if (used.truth && in.truth && v1_ok && v2_ok) {
+    header["truth"] = judge_truth(*used.truth, *in.truth, in.v1.result_json, in.v2.result_json);
+  }
   json line = c.summary_json();
   json field_differences = json::object();
   for (size_t f = 0; f < c.fields.size(); ++f) {
@@ -220,6 +224,7 @@ ReconcileRecord reconcile(const ReconcileInput& in, const CompareRules& rules,
                     {{"v1", rec.v1_output.string()},
                      {"v2", rec.v2_output.string()},
                      {"diff", rec.diff.string()}}}});
+  if (header.contains("truth")) line["truth"] = header["truth"];
   rec.line = line;
 
   DirLock lock(rec.dir);

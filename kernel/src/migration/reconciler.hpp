@@ -55,6 +55,10 @@ struct ReconcileInput {
   /// A second V1 run on the same input, when the module learns noise (rules.noise_learning):
   /// fields that differ between v1 and v1_repeat are ignored as noise (rule noise:learned).
   std::optional<SideOutcome> v1_repeat;
+  /// The labelled right value (the input's `compare.truth.input` member), when the case has
+  /// one: the record then says which side was right (truth.hpp). It may be null (e.g. "no
+  /// skill fits").
+  std::optional<nlohmann::json> truth;
   /// When the pair finished; the daily summary groups by its UTC date. Default: now.
   std::optional<std::chrono::system_clock::time_point> finished_at;
 };

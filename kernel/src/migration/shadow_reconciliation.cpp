@@ -118,7 +118,11 @@ void ShadowReconciliation::operator()(const ShadowOutcome& pair) {
   in.v2.result_json = pair.shadow.outcome.status == AS_OK ? pair.shadow.outcome.output : "";
   in.v2.overran = pair.overran;
 
-  ReconcileRecord rec = reconcile(in, rules(in.module), state_dir_);
+  const CompareRules& module_rules = rules(in.module);
+  if (module_rules.truth && input.is_object() && input.contains(module_rules.truth->input)) {
+    in.truth = input[module_rules.truth->input];
+  }
+  ReconcileRecord rec = reconcile(in, module_rules, state_dir_);
   record_failures(pair, in);
   json facet = reconciliation_facet(rec);
   if (store_ != nullptr) {

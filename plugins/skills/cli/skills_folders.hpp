@@ -1,0 +1,38 @@
+#pragma once
+// The skills folders a skill plugin serves from: the configured one (the module's
+// config.skills_dir) or one named on the command line, each read only where path policy allows
+// it (host policy_check, access read) and kept current by a LiveCatalog.
+#include <agentsys/plugin.hpp>
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "live_catalog.hpp"
+#include "router_settings.hpp"
+
+namespace agentsys::skills {
+
+class SkillsFolders {
+ public:
+  SkillsFolders(Host host, RouterSettings settings)
+      : host_(host), settings_(std::move(settings)) {}
+
+  /// The catalogue of `dir` (absolute or relative to the working directory), or of the
+  /// configured folder when `dir` is empty. Throws agentsys::Error: AS_ERR_INVALID_INPUT when
+  /// no folder is configured or it cannot be read, AS_ERR_POLICY_DENIED when policy refuses it.
+  std::shared_ptr<const CatalogState> catalog(const Call& call, const std::string& dir);
+  /// The folder `dir` names (the configured one when empty), absolute, after the policy check.
+  std::string folder(const Call& call, const std::string& dir) const;
+  [[nodiscard]] const RouterSettings& settings() const { return settings_; }
+  [[nodiscard]] const Host& host() const { return host_; }
+
+ private:
+  Host host_;
+  RouterSettings settings_;
+  std::mutex mutex_;
+  std::map<std::string, std::unique_ptr<LiveCatalog>> catalogs_;
+};
+
+}  // namespace agentsys::skills

@@ -1,0 +1,58 @@
+#pragma once
+// skill_router: ranks the skills of a catalogue for a request and decides which one serves it,
+// or that none does. Ranking is the index's BM25F (skill_index.hpp); then, in order:
+// disabled skills and those the tenant may not use are removed; `forbid` rules whose pattern
+// matches the request remove their skill; the first `force` rule that matches puts its skill
+// first with confidence 1; otherwise the top skill's confidence is
+//   coverage(request, skill) x (1 - exp(-score / score_scale))
+// (the share of the request's informative terms the skill matches, times a saturating score)
+// and below `threshold` the answer is no skill. docs/skills.md explains each part.
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "router_settings.hpp"
+#include "skill.hpp"
+#include "skill_index.hpp"
+
+namespace agentsys::skills {
+
+struct Candidate {
+  std::string skill;
+  double score = 0;       ///< BM25F (a forced skill: its own score, or 0)
+  double confidence = 0;  ///< 0..1
+  std::string why;        ///< the terms matched, the rule that fired
+};
+
+struct RouteAnswer {
+  std::optional<std::string> skill;  ///< nullopt: no skill fits
+  double confidence = 0;             ///< the top candidate's
+  std::vector<Candidate> candidates;  ///< at most `top`, best first
+};
+
+struct RouteRequest {
+  std::string_view text;
+  std::string_view tenant;  ///< "" for none
+  size_t top = 0;           ///< 0: the settings' top
+};
+
+class Router {
+ public:
+  /// Indexes `skills` (reading their bodies when the body weight is not 0).
+  Router(std::vector<Skill> skills, const RouterSettings& settings);
+
+  [[nodiscard]] RouteAnswer route(const RouteRequest& request) const;
+  [[nodiscard]] const SkillIndex& index() const { return index_; }
+  [[nodiscard]] const RouterSettings& settings() const { return settings_; }
+
+ private:
+  [[nodiscard]] bool allowed(const std::string& skill, std::string_view tenant) const;
+  [[nodiscard]] static bool applies(const RouteRule& rule, std::string_view tenant);
+
+  RouterSettings settings_;
+  SkillIndex index_;
+};
+
+}  // namespace agentsys::skills
