@@ -43,7 +43,8 @@ constexpr const char* kLintHelp =
     "  DIR                the skills folder (default: the module's config.skills_dir)\n"
     "  --strict           warnings fail too (a name that differs from its folder, an unknown\n"
     "                     field, an unquoted ': ' in a value)\n"
-    "  --json             print {\"dir\", \"skills\", \"valid\", \"invalid\", \"warnings\", \"findings\"}\n"
+    "  --json             print {\"dir\", \"skills\", \"valid\", \"invalid\", \"warnings\", "
+    "\"findings\"}\n"
     "  -h, --help         show this help\n";
 
 std::string one_line(std::string text, size_t width) {
@@ -97,10 +98,13 @@ CommandResult list(SkillsFolders& folders, const Call& call, const Args& args) {
 
 CommandResult show(SkillsFolders& folders, const Call& call, const Args& args) {
   const std::string name = args.value("name");
-  if (name.empty()) throw Error(AS_ERR_INVALID_INPUT, "skills show: NAME is required (see agentsys skills show --help)");
+  if (name.empty())
+    throw Error(AS_ERR_INVALID_INPUT,
+                "skills show: NAME is required (see agentsys skills show --help)");
   const auto state = folders.catalog(call, args.value("skills-dir"));
   const auto& skills = state->router->index().skills();
-  auto it = std::find_if(skills.begin(), skills.end(), [&](const Skill& s) { return s.name == name; });
+  auto it =
+      std::find_if(skills.begin(), skills.end(), [&](const Skill& s) { return s.name == name; });
   if (it == skills.end()) {
     throw Error(AS_ERR_NOT_FOUND, "skills show: no skill '" + name +
                                       "' in the folder (agentsys skills list shows the names)");
@@ -113,8 +117,8 @@ CommandResult show(SkillsFolders& folders, const Call& call, const Args& args) {
     doc["body"] = body;
     return {doc.dump(2) + "\n", "", 0};
   }
-  std::string out = fmt::format("name:          {}\ndescription:   {}\npath:          {}\n", it->name,
-                                one_line(it->description, 1024), it->file.string());
+  std::string out = fmt::format("name:          {}\ndescription:   {}\npath:          {}\n",
+                                it->name, one_line(it->description, 1024), it->file.string());
   if (!it->license.empty()) out += fmt::format("license:       {}\n", it->license);
   if (!it->compatibility.empty()) out += fmt::format("compatibility: {}\n", it->compatibility);
   for (const auto& [k, v] : it->metadata) out += fmt::format("metadata:      {} = {}\n", k, v);
@@ -141,8 +145,9 @@ CommandResult lint(SkillsFolders& folders, const Call& call, const Args& args) {
   const bool failed = catalog.invalid > 0 || (args.on("strict") && warnings > 0);
   const int exit_code = failed ? 1 : 0;
   if (args.on("json")) {
-    json doc{{"dir", dir}, {"skills", valid + catalog.invalid}, {"valid", valid},
-             {"invalid", catalog.invalid}, {"warnings", warnings}, {"findings", json::array()}};
+    json doc{{"dir", dir},           {"skills", valid + catalog.invalid},
+             {"valid", valid},       {"invalid", catalog.invalid},
+             {"warnings", warnings}, {"findings", json::array()}};
     for (const Finding& f : catalog.findings) doc["findings"].push_back(finding_json(f));
     return {doc.dump(2) + "\n", "", exit_code};
   }
@@ -156,9 +161,11 @@ CommandResult lint(SkillsFolders& folders, const Call& call, const Args& args) {
 }  // namespace
 
 std::vector<Command> catalog_commands() {
-  return {{"skills", "list", kListUsage, "List the skills of a skills folder with their descriptions."},
-          {"skills", "show", kShowUsage, "Show one skill: front matter, files and body."},
-          {"skills", "lint", kLintUsage, "Check skills against the Agent Skills spec (FILE:LINE: FIELD: message)."}};
+  return {
+      {"skills", "list", kListUsage, "List the skills of a skills folder with their descriptions."},
+      {"skills", "show", kShowUsage, "Show one skill: front matter, files and body."},
+      {"skills", "lint", kLintUsage,
+       "Check skills against the Agent Skills spec (FILE:LINE: FIELD: message)."}};
 }
 
 CommandResult run_catalog_command(SkillsFolders& folders, const Call& call) {

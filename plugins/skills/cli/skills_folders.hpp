@@ -1,7 +1,8 @@
 #pragma once
-// The skills folders a skill plugin serves from: the configured one (the module's
-// config.skills_dir) or one named on the command line, each read only where path policy allows
-// it (host policy_check, access read) and kept current by a LiveCatalog.
+// The skills folders a skill plugin serves from, each kept current by a LiveCatalog: the
+// configured one (the module's config.skills_dir), read only where path policy allows it (host
+// policy_check, access read), or one the operator names on the command line (--skills-dir,
+// `skills lint DIR`), which is the operator's own read, like any file named to a command.
 #include <agentsys/plugin.hpp>
 
 #include <map>
@@ -16,14 +17,14 @@ namespace agentsys::skills {
 
 class SkillsFolders {
  public:
-  SkillsFolders(Host host, RouterSettings settings)
-      : host_(host), settings_(std::move(settings)) {}
+  SkillsFolders(Host host, RouterSettings settings) : host_(host), settings_(std::move(settings)) {}
 
   /// The catalogue of `dir` (absolute or relative to the working directory), or of the
   /// configured folder when `dir` is empty. Throws agentsys::Error: AS_ERR_INVALID_INPUT when
   /// no folder is configured or it cannot be read, AS_ERR_POLICY_DENIED when policy refuses it.
   std::shared_ptr<const CatalogState> catalog(const Call& call, const std::string& dir);
-  /// The folder `dir` names (the configured one when empty), absolute, after the policy check.
+  /// The folder `dir` names, absolute; when `dir` is empty, the configured one after the policy
+  /// check.
   std::string folder(const Call& call, const std::string& dir) const;
   [[nodiscard]] const RouterSettings& settings() const { return settings_; }
   [[nodiscard]] const Host& host() const { return host_; }

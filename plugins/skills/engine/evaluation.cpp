@@ -16,7 +16,8 @@ namespace {
 LabelledQuery parse_line(const std::filesystem::path& file, size_t line, const std::string& text) {
   json j = json::parse(text, nullptr, false);
   if (j.is_discarded() || !j.is_object()) {
-    bad_line(file, line, "not a JSON object (one {\"query\": \"...\", \"expected\": NAME|null} a line)");
+    bad_line(file, line,
+             "not a JSON object (one {\"query\": \"...\", \"expected\": NAME|null} a line)");
   }
   if (!j.contains("query") || !j["query"].is_string() || j["query"].get<std::string>().empty()) {
     bad_line(file, line, "'query' must be a non-empty string");

@@ -57,8 +57,9 @@ std::optional<FrontMatter> split_front_matter(std::string_view text, std::string
   if (text.substr(0, 3) == "\xEF\xBB\xBF") text.remove_prefix(3);
   const std::vector<std::string_view> lines = split_lines(text);
   if (lines.empty() || !is_marker(lines[0], "---")) {
-    error = "no front matter: SKILL.md must start with a '---' line, then the YAML fields "
-            "(name, description), then a closing '---' line";
+    error =
+        "no front matter: SKILL.md must start with a '---' line, then the YAML fields "
+        "(name, description), then a closing '---' line";
     return std::nullopt;
   }
   for (size_t i = 1; i < lines.size(); ++i) {
@@ -66,7 +67,12 @@ std::optional<FrontMatter> split_front_matter(std::string_view text, std::string
       FrontMatter fm;
       fm.yaml = join(lines, 1, i);
       fm.yaml_line = 2;
-      fm.body = join(lines, i + 1, lines.size());
+      // The body byte for byte: the lines are views into `text`.
+      const size_t end_of_marker =
+          static_cast<size_t>(lines[i].data() - text.data()) + lines[i].size();
+      const size_t body_start = text.find('\n', end_of_marker);
+      fm.body = body_start == std::string_view::npos ? std::string()
+                                                     : std::string(text.substr(body_start + 1));
       fm.body_line = static_cast<int>(i) + 2;
       return fm;
     }

@@ -11,10 +11,10 @@
 namespace agentsys::skills {
 
 struct FrontMatter {
-  std::string yaml;    ///< the lines between the two `---` lines
-  int yaml_line = 0;   ///< the file line of yaml's first line (1-based)
-  std::string body;    ///< everything after the closing `---` line
-  int body_line = 0;   ///< the file line of the body's first line
+  std::string yaml;   ///< the lines between the two `---` lines
+  int yaml_line = 0;  ///< the file line of yaml's first line (1-based)
+  std::string body;   ///< everything after the closing `---` line
+  int body_line = 0;  ///< the file line of the body's first line
 };
 
 /// Splits `text`; nullopt with `error` set when there is no front matter or it is not closed.

@@ -80,7 +80,7 @@ RouteAnswer Router::route(const RouteRequest& request) const {
     if (answer.candidates.size() >= top) break;
     const std::string& name = index_.skill(s.doc).name;
     if (!allowed(name, request.tenant) || forbidden.count(name) != 0) continue;
-    const double confidence = index_.coverage(query, s.doc) *
+    const double confidence = std::pow(index_.coverage(query, s.doc), settings_.coverage_exponent) *
                               (1 - std::exp(-s.score / settings_.score_scale));
     std::string why = "matched " + join(index_.matched(query, s.doc), ", ");
     if (!answer.candidates.empty() && answer.candidates.front().skill == name) {

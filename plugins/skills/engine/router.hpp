@@ -4,8 +4,8 @@
 // disabled skills and those the tenant may not use are removed; `forbid` rules whose pattern
 // matches the request remove their skill; the first `force` rule that matches puts its skill
 // first with confidence 1; otherwise the top skill's confidence is
-//   coverage(request, skill) x (1 - exp(-score / score_scale))
-// (the share of the request's informative terms the skill matches, times a saturating score)
+//   coverage(request, skill) ^ coverage_exponent x (1 - exp(-score / score_scale))
+// (the share of the request's idf mass the skill matches, times a saturating score)
 // and below `threshold` the answer is no skill. docs/skills.md explains each part.
 #include <memory>
 #include <optional>
@@ -27,8 +27,8 @@ struct Candidate {
 };
 
 struct RouteAnswer {
-  std::optional<std::string> skill;  ///< nullopt: no skill fits
-  double confidence = 0;             ///< the top candidate's
+  std::optional<std::string> skill;   ///< nullopt: no skill fits
+  double confidence = 0;              ///< the top candidate's
   std::vector<Candidate> candidates;  ///< at most `top`, best first
 };
 

@@ -64,18 +64,19 @@ void read_ranking(const json& r, RouterSettings& s, const std::string& p) {
   s.tokenizer.stop_words = flag(r, "stop_words", p, s.tokenizer.stop_words);
   s.tokenizer.cjk_bigrams = flag(r, "cjk_bigrams", p, s.tokenizer.cjk_bigrams);
   s.score_scale = number(r, "score_scale", p, s.score_scale, 0.001, 1000);
+  s.coverage_exponent = number(r, "coverage_exponent", p, s.coverage_exponent, 0, 10);
 }
 
 RouteRule read_rule(const json& r, const std::string& p) {
   if (!r.is_object()) bad(p.substr(0, p.size() - 1), "a table {name, pattern, force|forbid}");
   RouteRule rule;
   rule.name = member(r, "name").is_string() ? member(r, "name").get<std::string>()
-                                             : p.substr(0, p.size() - 1);
+                                            : p.substr(0, p.size() - 1);
   if (!member(r, "pattern").is_string()) bad(p + "pattern", "a regular expression (a string)");
   rule.pattern = member(r, "pattern").get<std::string>();
   try {
-    rule.compiled = std::regex(rule.pattern, std::regex::ECMAScript | std::regex::icase |
-                                                 std::regex::optimize);
+    rule.compiled =
+        std::regex(rule.pattern, std::regex::ECMAScript | std::regex::icase | std::regex::optimize);
   } catch (const std::regex_error& e) {
     bad(p + "pattern", std::string("a valid ECMAScript regular expression (") + e.what() + ")");
   }
@@ -144,7 +145,8 @@ RouterSettings parse_router_settings(const json& plugin_config) {
   bool glossary_on = true;
   for (const auto& [stem, file] : section.items()) apply_file(stem, file, s, glossary_on);
   if (!glossary_on) return s;
-  for (const auto& [stem, file] : section.items()) read_glossary(stem, member(file, "terms"), *s.glossary);
+  for (const auto& [stem, file] : section.items())
+    read_glossary(stem, member(file, "terms"), *s.glossary);
   return s;
 }
 

@@ -38,8 +38,9 @@ struct RouterSettings {
   std::string skills_dir;  ///< "" when not configured
   TokenizerOptions tokenizer;
   IndexOptions index;
-  double threshold = 0.2;    ///< confidence below it: no skill
-  double score_scale = 6.0;  ///< the score at which the score part of confidence is 1 - 1/e
+  double threshold = 0.14;         ///< confidence below it: no skill
+  double score_scale = 10.0;       ///< the score at which the score part of confidence is 1 - 1/e
+  double coverage_exponent = 0.5;  ///< how strongly coverage weighs in confidence (0: not)
   size_t top = 3;
   std::vector<RouteRule> rules;
   std::map<std::string, TenantPolicy> tenants;

@@ -58,8 +58,8 @@ void SkillIndex::build(const std::vector<std::string>& bodies) {
       for (const Token& t : tokens) {
         auto [it, fresh] = vocabulary_.try_emplace(t.term, static_cast<uint32_t>(terms_.size()));
         if (fresh) terms_.push_back(t.term);
-        auto& c = counts[d].try_emplace(it->second, std::array<uint32_t, kFields>{0, 0, 0})
-                      .first->second;
+        auto& c =
+            counts[d].try_emplace(it->second, std::array<uint32_t, kFields>{0, 0, 0}).first->second;
         ++c[f];
       }
       lengths[d][f] = static_cast<double>(tokens.size());
@@ -68,7 +68,8 @@ void SkillIndex::build(const std::vector<std::string>& bodies) {
   }
   postings_.assign(terms_.size(), {});
   for (size_t d = 0; d < n; ++d) {
-    for (const auto& [term, c] : counts[d]) postings_[term].push_back({static_cast<uint32_t>(d), 0});
+    for (const auto& [term, c] : counts[d])
+      postings_[term].push_back({static_cast<uint32_t>(d), 0});
   }
   const double weight[kFields] = {options_.weights.name, options_.weights.description,
                                   with_body ? options_.weights.body : 0.0};
@@ -91,7 +92,8 @@ void SkillIndex::build(const std::vector<std::string>& bodies) {
   for (uint32_t term = 0; term < terms_.size(); ++term) {
     const std::string& t = terms_[term];
     if (t.size() < kTypoMinLength || !ascii_letters(t)) continue;
-    for (size_t i = 0; i < t.size(); ++i) deletions_[t.substr(0, i) + t.substr(i + 1)].push_back(term);
+    for (size_t i = 0; i < t.size(); ++i)
+      deletions_[t.substr(0, i) + t.substr(i + 1)].push_back(term);
   }
 }
 
@@ -122,8 +124,8 @@ const uint32_t* SkillIndex::correct_typo(const std::string& term) const {
   for (size_t i = 0; i < term.size(); ++i) {
     const std::string shorter = term.substr(0, i) + term.substr(i + 1);
     if (const uint32_t* exact = find(shorter); exact != nullptr && shorter.size() >= kTypoMinLength)
-      consider(*exact);        // a letter too many
-    consider_all(shorter);     // a letter replaced, or two swapped
+      consider(*exact);     // a letter too many
+    consider_all(shorter);  // a letter replaced, or two swapped
   }
   return best;
 }
@@ -219,9 +221,8 @@ std::vector<std::string> SkillIndex::matched(const ResolvedQuery& query, uint32_
 size_t SkillIndex::memory_bytes() const {
   size_t bytes = sizeof(*this);
   for (const Skill& s : skills_) {
-    bytes += sizeof(Skill) + s.name.capacity() + s.description.capacity() +
-             s.license.capacity() + s.compatibility.capacity() + s.dir.native().capacity() +
-             s.file.native().capacity();
+    bytes += sizeof(Skill) + s.name.capacity() + s.description.capacity() + s.license.capacity() +
+             s.compatibility.capacity() + s.dir.native().capacity() + s.file.native().capacity();
     for (const auto& [k, v] : s.metadata) bytes += 64 + k.capacity() + v.capacity();
     for (const std::string& tool : s.allowed_tools) bytes += sizeof(std::string) + tool.capacity();
   }

@@ -98,7 +98,7 @@ class SkillIndex {
   IndexOptions options_;
   std::unordered_map<std::string, uint32_t> vocabulary_;
   std::vector<std::string> terms_;
-  std::vector<std::vector<Posting>> postings_;  ///< by term, sorted by doc
+  std::vector<std::vector<Posting>> postings_;                        ///< by term, sorted by doc
   std::unordered_map<std::string, std::vector<uint32_t>> deletions_;  ///< one-deletion variants
   double max_idf_ = 1;
 };

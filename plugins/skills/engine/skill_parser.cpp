@@ -51,8 +51,8 @@ std::optional<std::string> scalar(SkillReader& r, const YAML::Node& key, const Y
   if (value.IsNull()) {
     r.add(key.Mark(), field, "has no value");
   } else {
-    r.add(value.Mark(), field, "must be a string, not a " +
-                                   std::string(value.IsMap() ? "mapping" : "list"));
+    r.add(value.Mark(), field,
+          "must be a string, not a " + std::string(value.IsMap() ? "mapping" : "list"));
   }
   return std::nullopt;
 }
@@ -134,8 +134,7 @@ void read_field(SkillReader& r, const YAML::Node& key, const YAML::Node& value, 
   const std::string field = key.Scalar();
   if (field == "metadata") return read_metadata(r, key, value, s);
   if (field == "allowed-tools") return read_allowed_tools(r, value, s);
-  if (field != "name" && field != "description" && field != "license" &&
-      field != "compatibility") {
+  if (field != "name" && field != "description" && field != "license" && field != "compatibility") {
     r.add(key.Mark(), field,
           "is not a field of the Agent Skills spec (name, description, license, compatibility, "
           "metadata, allowed-tools); ignored",
@@ -237,8 +236,8 @@ ParsedSkill read_skill(const fs::path& dir) {
   std::ifstream in(file, std::ios::binary);
   if (!in) {
     ParsedSkill out;
-    out.findings.push_back({file.string(), 0, "file", "cannot be read: a skill folder holds SKILL.md",
-                            Severity::error});
+    out.findings.push_back({file.string(), 0, "file",
+                            "cannot be read: a skill folder holds SKILL.md", Severity::error});
     return out;
   }
   std::ostringstream text;
@@ -265,8 +264,8 @@ Catalog scan_skills(const fs::path& root) {
   std::set<std::string> names;
   for (const fs::path& dir : dirs) {
     if (!fs::exists(dir / "SKILL.md", ec)) {
-      catalog.findings.push_back({dir.string(), 0, "file",
-                                  "has no SKILL.md: not a skill (skipped)", Severity::warning});
+      catalog.findings.push_back(
+          {dir.string(), 0, "file", "has no SKILL.md: not a skill (skipped)", Severity::warning});
       continue;
     }
     ParsedSkill parsed = read_skill(dir);
@@ -276,10 +275,10 @@ Catalog scan_skills(const fs::path& root) {
       continue;
     }
     if (!names.insert(parsed.skill->name).second) {
-      catalog.findings.push_back({parsed.skill->file.string(), 2, "name",
-                                  "'" + parsed.skill->name +
-                                      "' is already the name of an earlier skill; skipped",
-                                  Severity::warning});
+      catalog.findings.push_back(
+          {parsed.skill->file.string(), 2, "name",
+           "'" + parsed.skill->name + "' is already the name of an earlier skill; skipped",
+           Severity::warning});
       continue;
     }
     catalog.skills.push_back(std::move(*parsed.skill));

@@ -14,20 +14,26 @@ namespace {
 // request made of them alone ("can you help me with this") must match nothing.
 const std::unordered_set<std::string_view>& english_stop_words() {
   static const std::unordered_set<std::string_view> kWords = {
-      "a", "about", "above", "after", "again", "all", "also", "am", "an", "and", "any", "are",
-      "as", "at", "be", "because", "been", "before", "being", "below", "between", "both", "but",
-      "by", "can", "could", "did", "do", "does", "doing", "done", "down", "during", "each", "for",
-      "from", "further", "get", "got", "had", "has", "have", "having", "he", "her", "here", "hers",
-      "him", "his", "how", "i", "if", "in", "into", "is", "it", "its", "itself", "just", "let",
-      "me", "might", "more", "most", "must", "my", "myself", "need", "needs", "no", "nor", "not",
-      "now", "of", "off", "on", "once", "only", "or", "other", "our", "ours", "out", "over", "own",
-      "please", "pls", "plz", "same", "she", "should", "so", "some", "such", "than", "that", "the",
-      "their", "theirs", "them", "then", "there", "these", "they", "this", "those", "through",
-      "to", "too", "under", "until", "up", "us", "use", "used", "using", "very", "via", "want",
-      "was", "we", "were", "what", "when", "where", "which", "while", "who", "whom", "why", "will",
-      "with", "would", "you", "your", "yours", "yourself", "hi", "hello", "hey", "thanks",
-      "thank", "ok", "okay", "help", "etc", "eg", "ie", "cant", "dont", "im", "ive", "isnt",
-      "doesnt", "wont", "skill", "skills"};
+      "a",        "about",  "above",   "after", "again",   "all",    "also",  "am",
+      "an",       "and",    "any",     "are",   "as",      "at",     "be",    "because",
+      "been",     "before", "being",   "below", "between", "both",   "but",   "by",
+      "can",      "could",  "did",     "do",    "does",    "doing",  "done",  "down",
+      "during",   "each",   "for",     "from",  "further", "get",    "got",   "had",
+      "has",      "have",   "having",  "he",    "her",     "here",   "hers",  "him",
+      "his",      "how",    "i",       "if",    "in",      "into",   "is",    "it",
+      "its",      "itself", "just",    "let",   "me",      "might",  "more",  "most",
+      "must",     "my",     "myself",  "need",  "needs",   "no",     "nor",   "not",
+      "now",      "of",     "off",     "on",    "once",    "only",   "or",    "other",
+      "our",      "ours",   "out",     "over",  "own",     "please", "pls",   "plz",
+      "same",     "she",    "should",  "so",    "some",    "such",   "than",  "that",
+      "the",      "their",  "theirs",  "them",  "then",    "there",  "these", "they",
+      "this",     "those",  "through", "to",    "too",     "under",  "until", "up",
+      "us",       "use",    "used",    "using", "very",    "via",    "want",  "was",
+      "we",       "were",   "what",    "when",  "where",   "which",  "while", "who",
+      "whom",     "why",    "will",    "with",  "would",   "you",    "your",  "yours",
+      "yourself", "hi",     "hello",   "hey",   "thanks",  "thank",  "ok",    "okay",
+      "help",     "etc",    "eg",      "ie",    "cant",    "dont",   "im",    "ive",
+      "isnt",     "doesnt", "wont",    "skill", "skills"};
   return kWords;
 }
 
@@ -109,9 +115,9 @@ struct Stemmer {
 std::string stem(std::string_view word) {
   thread_local Stemmer stemmer;
   if (stemmer.handle == nullptr || word.size() < 3) return std::string(word);
-  const sb_symbol* out = sb_stemmer_stem(stemmer.handle,
-                                         reinterpret_cast<const sb_symbol*>(word.data()),
-                                         static_cast<int>(word.size()));
+  const sb_symbol* out =
+      sb_stemmer_stem(stemmer.handle, reinterpret_cast<const sb_symbol*>(word.data()),
+                      static_cast<int>(word.size()));
   if (out == nullptr) return std::string(word);
   return std::string(reinterpret_cast<const char*>(out),
                      static_cast<size_t>(sb_stemmer_length(stemmer.handle)));
@@ -145,7 +151,8 @@ void Tokenizer::add_cjk_run(std::string_view text, const std::vector<size_t>& of
     return text.substr(offsets[from], offsets[from + len] - offsets[from]);
   };
   if (!options_.cjk_bigrams || chars == 1) {
-    for (size_t i = 0; i < chars; ++i) out.push_back({std::string(piece(i, 1)), std::string(piece(i, 1)), TokenKind::cjk});
+    for (size_t i = 0; i < chars; ++i)
+      out.push_back({std::string(piece(i, 1)), std::string(piece(i, 1)), TokenKind::cjk});
   } else {
     for (size_t i = 0; i + 1 < chars; ++i) {
       std::string_view bigram = piece(i, 2);

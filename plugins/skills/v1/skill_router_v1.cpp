@@ -64,8 +64,10 @@ class SkillRouterV1 {
                        "--keywords", config_.keywords_file};
     const json response = json::parse(host_.request(
         Service::run_command, call,
-        json{{"argv", argv}, {"stdin", request}, {"env", {{"PYTHONDONTWRITEBYTECODE", "1"}}}}.dump()));
-    if (response.value("dry_run", false)) return json{{"dry_run", true}, {"would_run", argv}}.dump();
+        json{{"argv", argv}, {"stdin", request}, {"env", {{"PYTHONDONTWRITEBYTECODE", "1"}}}}
+            .dump()));
+    if (response.value("dry_run", false))
+      return json{{"dry_run", true}, {"would_run", argv}}.dump();
     const int exit_code = response.value("exit_code", -1);
     if (exit_code != 0) {
       throw Error(exit_code == 2 ? AS_ERR_INVALID_INPUT : AS_ERR_INTERNAL,

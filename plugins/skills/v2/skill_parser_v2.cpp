@@ -66,8 +66,8 @@ class SkillParserV2 {
       }
       throw Error(AS_ERR_NOT_FOUND, "skill_parser: no skill '" + name + "' in the folder");
     }
-    throw Error(AS_ERR_UNSUPPORTED, "skill_parser_v2: unknown action '" + std::string(call.action()) +
-                                        "' (supported: run, show)");
+    throw Error(AS_ERR_UNSUPPORTED, "skill_parser_v2: unknown action '" +
+                                        std::string(call.action()) + "' (supported: run, show)");
   }
 
  private:

@@ -49,11 +49,13 @@ RouteInput read_input(std::string_view text) {
   }
   RouteInput out{request.get<std::string>(), "", 0};
   if (in.contains("tenant")) {
-    if (!in["tenant"].is_string()) throw Error(AS_ERR_INVALID_INPUT, "input: 'tenant' must be a string");
+    if (!in["tenant"].is_string())
+      throw Error(AS_ERR_INVALID_INPUT, "input: 'tenant' must be a string");
     out.tenant = in["tenant"].get<std::string>();
   }
   if (in.contains("top")) {
-    if (!in["top"].is_number_unsigned() || in["top"].get<size_t>() < 1 || in["top"].get<size_t>() > 100) {
+    if (!in["top"].is_number_unsigned() || in["top"].get<size_t>() < 1 ||
+        in["top"].get<size_t>() > 100) {
       throw Error(AS_ERR_INVALID_INPUT, "input: 'top' must be a whole number in 1..100");
     }
     out.top = in["top"].get<size_t>();
