@@ -57,7 +57,8 @@ TEST_CASE("skills list and show: the bundled folder, JSON, a broken skill skippe
   REQUIRE_MESSAGE(r.exit_code == 0, r.err);
   CHECK(contains(r.out, "name:          good-one"));
   CHECK(contains(r.out, "# Steps"));
-  const json shown = cli.json_of({"skills", "show", "good-one", "--skills-dir", dir.string(), "--json"});
+  const json shown =
+      cli.json_of({"skills", "show", "good-one", "--skills-dir", dir.string(), "--json"});
   CHECK(shown["body"] == "# Steps\n\n1. Do it.\n");
 
   r = cli({"skills", "show", "no-such-skill", "--skills-dir", dir.string()});
@@ -82,7 +83,8 @@ TEST_CASE("skills lint: FILE:LINE: FIELD: message, exit 1 on an invalid skill, -
   skill(dir, "no-description", "name: no-description\nlicense: MIT\n");
   r = cli({"skills", "lint", dir.string()});
   CHECK(r.exit_code == 1);
-  CHECK(contains(r.out, (dir / "no-description" / "SKILL.md").string() + ":2: description: is required"));
+  CHECK(contains(r.out,
+                 (dir / "no-description" / "SKILL.md").string() + ":2: description: is required"));
   const json doc = cli.json_of({"skills", "lint", dir.string(), "--json"}, 1);
   CHECK(doc["invalid"] == 1);
   CHECK(doc["valid"] == 2);
@@ -93,7 +95,9 @@ TEST_CASE("skills lint: FILE:LINE: FIELD: message, exit 1 on an invalid skill, -
 
 TEST_CASE("skills route: the JSON contract, Chinese, no skill, --top and usage errors") {
   Cli cli;
-  const json a = cli.json_of({"skills", "route", "the image vendor keeps timing out, fail over to the backup provider", "--json"});
+  const json a = cli.json_of({"skills", "route",
+                              "the image vendor keeps timing out, fail over to the backup provider",
+                              "--json"});
   CHECK(keys_of(a) == std::vector<std::string>{"candidates", "confidence", "skill"});
   CHECK(a["skill"] == "image-provider-failover");
   REQUIRE(a["candidates"].size() == 3);
@@ -103,7 +107,8 @@ TEST_CASE("skills route: the JSON contract, Chinese, no skill, --top and usage e
   const json zh = cli.json_of({"skills", "route", "帮我回滚上次的切换，V2 出问题了", "--json"});
   CHECK(zh["skill"] == "migration-rollback");
 
-  const json none = cli.json_of({"skills", "route", "book me a table for two at an italian restaurant", "--json"});
+  const json none = cli.json_of(
+      {"skills", "route", "book me a table for two at an italian restaurant", "--json"});
   CHECK(none["skill"].is_null());
 
   const json five = cli.json_of({"skills", "route", "monthly report", "--top", "5", "--json"});
@@ -126,7 +131,8 @@ TEST_CASE("skills eval: exactly the documented keys, per query, and a located ba
   Cli cli;
   const fs::path queries = cli.dir() / "q.jsonl";
   write(queries,
-        "{\"query\": \"roll back the cutover, V2 broke the reports\", \"expected\": \"migration-rollback\"}\n"
+        "{\"query\": \"roll back the cutover, V2 broke the reports\", \"expected\": "
+        "\"migration-rollback\"}\n"
         "# a comment\n\n"
         "{\"query\": \"write me a sonnet about autumn\", \"expected\": null}\n");
   const json e = cli.json_of({"skills", "eval", "--queries", queries.string(), "--json"});
@@ -152,20 +158,23 @@ TEST_CASE("skills eval: exactly the documented keys, per query, and a located ba
 
 TEST_CASE("run skill_router: V1 (the legacy keyword script) and V2 answer in the module's shape") {
   Cli cli;
-  const std::string input = R"({"request": "the image vendor keeps timing out, fail over to the backup provider"})";
+  const std::string input =
+      R"({"request": "the image vendor keeps timing out, fail over to the backup provider"})";
   Result v1 = cli({"run", "skill_router", "--input", input, "--json"});
   REQUIRE_MESSAGE(v1.exit_code == 0, v1.err);
   const json r1 = json::parse(v1.out);
-  CHECK(r1["result"]["impl"] == "v1");
-  CHECK(r1["result"]["skill"] == "image-generation");  // first keyword wins: "image"
-  Result v2 = cli({"run", "skill_router", "--set", "modules.skill_router.mode=v2", "--input", input, "--json"});
+  CHECK(r1["output"]["impl"] == "v1");
+  CHECK(r1["output"]["skill"] == "image-generation");  // first keyword wins: "image"
+  Result v2 = cli(
+      {"run", "skill_router", "--set", "modules.skill_router.mode=v2", "--input", input, "--json"});
   REQUIRE_MESSAGE(v2.exit_code == 0, v2.err);
   const json r2 = json::parse(v2.out);
-  CHECK(r2["result"]["impl"] == "v2");
-  CHECK(r2["result"]["skill"] == "image-provider-failover");
-  CHECK(r2["result"]["key_fields"]["rows"][0]["skill"] == "image-provider-failover");
+  CHECK(r2["output"]["impl"] == "v2");
+  CHECK(r2["output"]["skill"] == "image-provider-failover");
+  CHECK(r2["output"]["key_fields"]["rows"][0]["skill"] == "image-provider-failover");
 
-  Result bad = cli({"run", "skill_router", "--set", "modules.skill_router.mode=v2", "--input", "{}"});
+  Result bad =
+      cli({"run", "skill_router", "--set", "modules.skill_router.mode=v2", "--input", "{}"});
   CHECK(bad.exit_code != 0);
   CHECK(contains(bad.err, "'request' is required"));
 }
@@ -175,7 +184,8 @@ TEST_CASE("skills preflight: a bad rule in config/skills/ is located at its file
   const fs::path config = cli.dir() / "config";
   fs::copy(fs::path(AGENTSYS_TEST_SOURCE_DIR) / "config", config, fs::copy_options::recursive);
   write(config / "skills" / "extra.toml",
-        "# an operator's rules\n\n[[rules]]\nname = \"broken\"\npattern = \"(unclosed\"\nforce = \"shadow-run\"\n");
+        "# an operator's rules\n\n[[rules]]\nname = \"broken\"\npattern = \"(unclosed\"\nforce = "
+        "\"shadow-run\"\n");
   Result r = cli({"--config-dir", config.string(), "preflight"});
   CHECK(r.exit_code == 1);
   const std::string all = r.out + r.err;
@@ -189,8 +199,10 @@ TEST_CASE("skills dual track: a shadow run over a request log labels which side 
   // r1: both pick the same skill; r2: the planted disagreement (V1's first keyword "image"
   // is wrong, V2 is right); r3: V1 right by keyword, V2 too.
   write(log,
-        "{\"id\": \"r1\", \"request\": \"tenant cost jumped, why?\", \"expected\": \"tenant-cost-report\"}\n"
-        "{\"id\": \"r2\", \"request\": \"the image vendor keeps timing out, fail over to the backup provider\", "
+        "{\"id\": \"r1\", \"request\": \"tenant cost jumped, why?\", \"expected\": "
+        "\"tenant-cost-report\"}\n"
+        "{\"id\": \"r2\", \"request\": \"the image vendor keeps timing out, fail over to the "
+        "backup provider\", "
         "\"expected\": \"image-provider-failover\"}\n"
         "{\"id\": \"r3\", \"request\": \"book me a flight to tokyo\", \"expected\": null}\n");
   Result r = cli.script("scripts/migration/v2_shadow_run.sh",
