@@ -85,7 +85,8 @@ std::shared_ptr<const CatalogState> LiveCatalog::current() {
   auto next = std::make_shared<CatalogState>();
   next->findings = std::move(catalog.findings);
   next->invalid = catalog.invalid;
-  next->router = std::make_shared<Router>(std::move(catalog.skills), settings_);
+  next->router =
+      std::make_shared<Router>(std::move(catalog.skills), settings_, std::move(catalog.bodies));
   next->generation = state_ ? state_->generation + 1 : 1;
   state_ = std::move(next);
   return state_;

@@ -8,9 +8,11 @@ namespace agentsys::skills {
 
 namespace {
 
-std::vector<std::string> bodies_of(const std::vector<Skill>& skills, const RouterSettings& s) {
+std::vector<std::string> bodies_of(const std::vector<Skill>& skills, const RouterSettings& s,
+                                   std::vector<std::string> given) {
+  if (s.index.weights.body <= 0) return {};
+  if (given.size() == skills.size()) return given;
   std::vector<std::string> bodies;
-  if (s.index.weights.body <= 0) return bodies;
   bodies.reserve(skills.size());
   for (const Skill& skill : skills) {
     try {
@@ -37,9 +39,29 @@ std::string join(const std::vector<std::string>& items, std::string_view separat
 
 }  // namespace
 
-Router::Router(std::vector<Skill> skills, const RouterSettings& settings)
+Router::Router(std::vector<Skill> skills, const RouterSettings& settings,
+               std::vector<std::string> bodies)
     : settings_(settings),
-      index_(skills, bodies_of(skills, settings), tokenizer_of(settings), settings.index) {}
+      index_(skills, bodies_of(skills, settings, std::move(bodies)), tokenizer_of(settings),
+             settings.index) {
+  const auto mask = [&](std::string_view tenant) {
+    std::vector<char> blocked(index_.size(), 0);
+    bool any = false;
+    for (uint32_t d = 0; d < index_.size(); ++d) {
+      blocked[d] = allowed(index_.skill(d).name, tenant) ? 0 : 1;
+      any = any || blocked[d] != 0;
+    }
+    return any ? blocked : std::vector<char>();
+  };
+  blocked_ = mask("");
+  for (const auto& [tenant, policy] : settings_.tenants) blocked_by_tenant_[tenant] = mask(tenant);
+}
+
+const std::vector<char>* Router::blocked_for(std::string_view tenant) const {
+  auto it = blocked_by_tenant_.find(tenant);
+  const std::vector<char>& blocked = it == blocked_by_tenant_.end() ? blocked_ : it->second;
+  return blocked.empty() ? nullptr : &blocked;
+}
 
 bool Router::applies(const RouteRule& rule, std::string_view tenant) {
   return rule.tenants.empty() ||
@@ -76,10 +98,17 @@ RouteAnswer Router::route(const RouteRequest& request) const {
   if (forced != nullptr && forbidden.count(forced->skill) == 0) {
     answer.candidates.push_back({forced->skill, 0, 1.0, "rule '" + forced->name + "' (force)"});
   }
+  const std::vector<char>* blocked = blocked_for(request.tenant);
+  if (blocked != nullptr || !forbidden.empty()) {
+    std::erase_if(ranked, [&](const Scored& s) {
+      return (blocked != nullptr && (*blocked)[s.doc] != 0) ||
+             (!forbidden.empty() && forbidden.count(index_.skill(s.doc).name) != 0);
+    });
+  }
+  index_.rank_best(ranked, top);
   for (const Scored& s : ranked) {
     if (answer.candidates.size() >= top) break;
     const std::string& name = index_.skill(s.doc).name;
-    if (!allowed(name, request.tenant) || forbidden.count(name) != 0) continue;
     const double confidence = std::pow(index_.coverage(query, s.doc), settings_.coverage_exponent) *
                               (1 - std::exp(-s.score / settings_.score_scale));
     std::string why = "matched " + join(index_.matched(query, s.doc), ", ");

@@ -7,6 +7,7 @@
 //   coverage(request, skill) ^ coverage_exponent x (1 - exp(-score / score_scale))
 // (the share of the request's idf mass the skill matches, times a saturating score)
 // and below `threshold` the answer is no skill. docs/skills.md explains each part.
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -40,8 +41,10 @@ struct RouteRequest {
 
 class Router {
  public:
-  /// Indexes `skills` (reading their bodies when the body weight is not 0).
-  Router(std::vector<Skill> skills, const RouterSettings& settings);
+  /// Indexes `skills`; with a body weight above 0, their `bodies` (same order) too, read from
+  /// disk when not given.
+  Router(std::vector<Skill> skills, const RouterSettings& settings,
+         std::vector<std::string> bodies = {});
 
   [[nodiscard]] RouteAnswer route(const RouteRequest& request) const;
   [[nodiscard]] const SkillIndex& index() const { return index_; }
@@ -50,9 +53,14 @@ class Router {
  private:
   [[nodiscard]] bool allowed(const std::string& skill, std::string_view tenant) const;
   [[nodiscard]] static bool applies(const RouteRule& rule, std::string_view tenant);
+  /// Per skill (index order), whether `tenant` may not use it; nullptr when it may use all.
+  [[nodiscard]] const std::vector<char>* blocked_for(std::string_view tenant) const;
 
   RouterSettings settings_;
   SkillIndex index_;
+  /// allowed() of every skill, computed once: per tenant with a policy, and for the others.
+  std::map<std::string, std::vector<char>, std::less<>> blocked_by_tenant_;
+  std::vector<char> blocked_;  ///< disabled skills; empty when none are
 };
 
 }  // namespace agentsys::skills

@@ -6,6 +6,8 @@
 #include <map>
 #include <optional>
 
+#include "parallel.hpp"
+
 namespace agentsys::skills {
 
 namespace {
@@ -45,25 +47,36 @@ SkillIndex::SkillIndex(const std::vector<Skill>& skills, const std::vector<std::
 void SkillIndex::build(const std::vector<std::string>& bodies) {
   const size_t n = skills_.size();
   const bool with_body = options_.weights.body > 0 && bodies.size() == n;
-  std::vector<std::map<uint32_t, std::array<uint32_t, kFields>>> counts(n);
+  // Per skill, its distinct terms with their counts per field, sorted by term.
+  std::vector<std::vector<std::pair<uint32_t, std::array<uint32_t, kFields>>>> counts(n);
+  std::vector<std::pair<uint32_t, int>> occurrences;  // (term, field) of one skill
   std::vector<std::array<double, kFields>> lengths(n, {0, 0, 0});
   std::array<double, kFields> total = {0, 0, 0};
-  std::vector<Token> tokens;
-  for (size_t d = 0; d < n; ++d) {
+  // Tokenising is independent per skill (and most of the work): done several at a time; the
+  // vocabulary is then built in skill order, so term ids do not depend on the threads.
+  std::vector<std::array<std::vector<Token>, kFields>> tokenised(n);
+  for_each_index(n, [&](size_t d) {
     const std::string_view texts[kFields] = {skills_[d].name, skills_[d].description,
                                              with_body ? std::string_view(bodies[d]) : ""};
+    for (int f = 0; f < kFields; ++f) tokenizer_->tokenize(texts[f], tokenised[d][f]);
+  });
+  for (size_t d = 0; d < n; ++d) {
+    occurrences.clear();
     for (int f = 0; f < kFields; ++f) {
-      tokens.clear();
-      tokenizer_->tokenize(texts[f], tokens);
+      const std::vector<Token>& tokens = tokenised[d][f];
       for (const Token& t : tokens) {
         auto [it, fresh] = vocabulary_.try_emplace(t.term, static_cast<uint32_t>(terms_.size()));
         if (fresh) terms_.push_back(t.term);
-        auto& c =
-            counts[d].try_emplace(it->second, std::array<uint32_t, kFields>{0, 0, 0}).first->second;
-        ++c[f];
+        occurrences.emplace_back(it->second, f);
       }
       lengths[d][f] = static_cast<double>(tokens.size());
       total[f] += static_cast<double>(tokens.size());
+    }
+    std::sort(occurrences.begin(), occurrences.end());
+    for (const auto& [term, field] : occurrences) {
+      if (counts[d].empty() || counts[d].back().first != term)
+        counts[d].push_back({term, {0, 0, 0}});
+      ++counts[d].back().second[field];
     }
   }
   postings_.assign(terms_.size(), {});
@@ -71,6 +84,7 @@ void SkillIndex::build(const std::vector<std::string>& bodies) {
     for (const auto& [term, c] : counts[d])
       postings_[term].push_back({static_cast<uint32_t>(d), 0});
   }
+  std::vector<size_t> cursor(n, 0);  // terms are visited in order, as counts[d] holds them
   const double weight[kFields] = {options_.weights.name, options_.weights.description,
                                   with_body ? options_.weights.body : 0.0};
   const double b[kFields] = {options_.b_name, options_.b_description, options_.b_body};
@@ -80,7 +94,7 @@ void SkillIndex::build(const std::vector<std::string>& bodies) {
   for (uint32_t term = 0; term < postings_.size(); ++term) {
     const double term_idf = idf(term);
     for (Posting& p : postings_[term]) {
-      const auto& c = counts[p.doc].at(term);
+      const auto& c = counts[p.doc][cursor[p.doc]++].second;
       double tf = 0;
       for (int f = 0; f < kFields; ++f) {
         tf += weight[f] * c[f] / (1 - b[f] + b[f] * lengths[p.doc][f] / average[f]);
@@ -181,15 +195,31 @@ ResolvedQuery SkillIndex::resolve(std::string_view text) const {
 
 void SkillIndex::score(const ResolvedQuery& query, std::vector<Scored>& out) const {
   out.clear();
-  std::vector<double> acc(skills_.size(), 0.0);
+  // One accumulator per skill, reused by the thread; only the skills a term touched are read
+  // back and reset.
+  thread_local std::vector<float> acc;
+  acc.assign(std::max(acc.size(), skills_.size()), 0.0f);
+  thread_local std::vector<uint32_t> touched;
+  touched.clear();
   for (const ResolvedQuery::Term& t : query.terms) {
-    for (const Posting& p : postings_[t.id]) acc[p.doc] += t.weight * p.weight;
+    const auto w = static_cast<float>(t.weight);
+    for (const Posting& p : postings_[t.id]) {
+      if (acc[p.doc] == 0.0f) touched.push_back(p.doc);
+      acc[p.doc] += w * p.weight;
+    }
   }
-  for (uint32_t d = 0; d < acc.size(); ++d) {
+  out.reserve(touched.size());
+  for (uint32_t d : touched) {
     if (acc[d] > 0) out.push_back({d, acc[d]});
+    acc[d] = 0.0f;
   }
-  std::sort(out.begin(), out.end(), [&](const Scored& a, const Scored& b) {
-    return a.score != b.score ? a.score > b.score : skills_[a.doc].name < skills_[b.doc].name;
+}
+
+void SkillIndex::rank_best(std::vector<Scored>& scored, size_t k) const {
+  const auto middle = scored.begin() + static_cast<std::ptrdiff_t>(std::min(k, scored.size()));
+  // Skills are indexed in name order, so the document number breaks ties by name.
+  std::partial_sort(scored.begin(), middle, scored.end(), [](const Scored& a, const Scored& b) {
+    return a.score != b.score ? a.score > b.score : a.doc < b.doc;
   });
 }
 

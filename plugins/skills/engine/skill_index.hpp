@@ -68,8 +68,11 @@ class SkillIndex {
              std::shared_ptr<const Tokenizer> tokenizer, IndexOptions options);
 
   [[nodiscard]] ResolvedQuery resolve(std::string_view text) const;
-  /// Every skill with a positive score, best first (ties by name).
+  /// Every skill with a positive score, in no particular order (rank_best orders them).
   void score(const ResolvedQuery& query, std::vector<Scored>& out) const;
+  /// Moves the best `k` of `scored` to its front, best first (ties by name); the rest follow in
+  /// no order. A partial sort: a request touches most of a large catalogue.
+  void rank_best(std::vector<Scored>& scored, size_t k) const;
   /// Share (0..1) of the request's idf mass that `doc` matches.
   [[nodiscard]] double coverage(const ResolvedQuery& query, uint32_t doc) const;
   /// The request terms `doc` matches, as "surface" or "surface (note)".

@@ -10,6 +10,7 @@
 #include <stdexcept>
 
 #include "front_matter.hpp"
+#include "parallel.hpp"
 
 namespace agentsys::skills {
 namespace fs = std::filesystem;
@@ -185,6 +186,20 @@ std::optional<YAML::Node> load_yaml(SkillReader& r, const FrontMatter& fm) {
 
 }  // namespace
 
+namespace {
+
+/// Each folder's SKILL.md parsed (nullopt: the folder has none), several at a time.
+std::vector<std::optional<ParsedSkill>> parse_folders(const std::vector<fs::path>& dirs) {
+  std::vector<std::optional<ParsedSkill>> out(dirs.size());
+  for_each_index(dirs.size(), [&](size_t i) {
+    std::error_code ec;
+    if (fs::exists(dirs[i] / "SKILL.md", ec)) out[i] = read_skill(dirs[i]);
+  });
+  return out;
+}
+
+}  // namespace
+
 ParsedSkill parse_skill(const fs::path& skill_md, std::string_view text) {
   ParsedSkill out;
   std::string error;
@@ -227,7 +242,10 @@ ParsedSkill parse_skill(const fs::path& skill_md, std::string_view text) {
   s.dir = skill_md.parent_path();
   s.body_line = fm->body_line;
   out.findings = std::move(r.findings());
-  if (root && !has_error(out.findings)) out.skill = std::move(s);
+  if (root && !has_error(out.findings)) {
+    out.skill = std::move(s);
+    out.body = std::move(fm->body);
+  }
   return out;
 }
 
@@ -260,31 +278,44 @@ Catalog scan_skills(const fs::path& root) {
   }
   if (ec) throw std::runtime_error("skills folder '" + root.string() + "': " + ec.message());
   std::sort(dirs.begin(), dirs.end());
-  Catalog catalog;
+  Catalog unsorted;
   std::set<std::string> names;
-  for (const fs::path& dir : dirs) {
-    if (!fs::exists(dir / "SKILL.md", ec)) {
-      catalog.findings.push_back(
+  std::vector<std::optional<ParsedSkill>> parsed_all = parse_folders(dirs);
+  for (size_t i = 0; i < dirs.size(); ++i) {
+    const fs::path& dir = dirs[i];
+    if (!parsed_all[i]) {
+      unsorted.findings.push_back(
           {dir.string(), 0, "file", "has no SKILL.md: not a skill (skipped)", Severity::warning});
       continue;
     }
-    ParsedSkill parsed = read_skill(dir);
-    for (Finding& f : parsed.findings) catalog.findings.push_back(std::move(f));
+    ParsedSkill& parsed = *parsed_all[i];
+    for (Finding& f : parsed.findings) unsorted.findings.push_back(std::move(f));
     if (!parsed.skill) {
-      ++catalog.invalid;
+      ++unsorted.invalid;
       continue;
     }
     if (!names.insert(parsed.skill->name).second) {
-      catalog.findings.push_back(
+      unsorted.findings.push_back(
           {parsed.skill->file.string(), 2, "name",
            "'" + parsed.skill->name + "' is already the name of an earlier skill; skipped",
            Severity::warning});
       continue;
     }
-    catalog.skills.push_back(std::move(*parsed.skill));
+    unsorted.skills.push_back(std::move(*parsed.skill));
+    unsorted.bodies.push_back(std::move(parsed.body));
   }
-  std::sort(catalog.skills.begin(), catalog.skills.end(),
-            [](const Skill& a, const Skill& b) { return a.name < b.name; });
+  // Name order (folders sort by path, which differs when a name is not its folder's).
+  std::vector<size_t> order(unsorted.skills.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::sort(order.begin(), order.end(),
+            [&](size_t a, size_t b) { return unsorted.skills[a].name < unsorted.skills[b].name; });
+  Catalog catalog;
+  catalog.findings = std::move(unsorted.findings);
+  catalog.invalid = unsorted.invalid;
+  for (size_t i : order) {
+    catalog.skills.push_back(std::move(unsorted.skills[i]));
+    catalog.bodies.push_back(std::move(unsorted.bodies[i]));
+  }
   return catalog;
 }
 

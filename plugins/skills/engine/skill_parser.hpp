@@ -19,6 +19,7 @@ namespace agentsys::skills {
 struct ParsedSkill {
   std::optional<Skill> skill;  ///< nullopt when the skill is invalid
   std::vector<Finding> findings;
+  std::string body;  ///< the Markdown body, read with the front matter (for indexing)
 };
 
 /// Parses the text of `skill_md` (the folder name is the path's parent's name).
@@ -30,6 +31,9 @@ ParsedSkill read_skill(const std::filesystem::path& dir);
 /// Every skill under a skills folder, in name order, with every finding.
 struct Catalog {
   std::vector<Skill> skills;
+  /// Each skill's body, same order, read in the same pass: the index takes its terms, then
+  /// the text is dropped (progressive disclosure keeps names and descriptions only).
+  std::vector<std::string> bodies;
   std::vector<Finding> findings;
   size_t invalid = 0;  ///< skill folders skipped for an error
 };

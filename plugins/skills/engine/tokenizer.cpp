@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cctype>
+#include <unordered_map>
 #include <unordered_set>
 
 namespace agentsys::skills {
@@ -112,7 +113,7 @@ struct Stemmer {
   Stemmer& operator=(const Stemmer&) = delete;
 };
 
-std::string stem(std::string_view word) {
+std::string stem_now(std::string_view word) {
   thread_local Stemmer stemmer;
   if (stemmer.handle == nullptr || word.size() < 3) return std::string(word);
   const sb_symbol* out =
@@ -121,6 +122,18 @@ std::string stem(std::string_view word) {
   if (out == nullptr) return std::string(word);
   return std::string(reinterpret_cast<const char*>(out),
                      static_cast<size_t>(sb_stemmer_length(stemmer.handle)));
+}
+
+/// Stems through a per-thread cache: a catalogue repeats its words many times, and Snowball is
+/// most of the cost of indexing. Bounded: cleared when it grows past kStemCacheMax words.
+std::string stem(std::string_view word) {
+  constexpr size_t kStemCacheMax = 200'000;
+  thread_local std::unordered_map<std::string, std::string> cache;
+  thread_local std::string key;
+  key.assign(word);
+  if (auto it = cache.find(key); it != cache.end()) return it->second;
+  if (cache.size() >= kStemCacheMax) cache.clear();
+  return cache.emplace(key, stem_now(word)).first->second;
 }
 
 bool all_digits(std::string_view w) {
@@ -196,8 +209,10 @@ void Tokenizer::tokenize(std::string_view text, std::vector<Token>& out) const {
       add_cjk_run(text, run, out);
       run.clear();
     }
-    if (cp < 0x80 && std::isalnum(static_cast<int>(cp)) != 0) {
-      word.push_back(static_cast<char>(std::tolower(static_cast<int>(cp))));
+    if ((cp >= 'a' && cp <= 'z') || (cp >= '0' && cp <= '9')) {
+      word.push_back(static_cast<char>(cp));
+    } else if (cp >= 'A' && cp <= 'Z') {
+      word.push_back(static_cast<char>(cp - 'A' + 'a'));
     } else if (is_other_letter(cp)) {
       append_utf8(word, cp);
     } else if (cp != '\'') {
