@@ -126,7 +126,8 @@ void BM_SkillsRoute1000(benchmark::State& state) {
   for (auto _ : state) {
     const auto start = std::chrono::steady_clock::now();
     RouteAnswer a = r.route({q[i % q.size()].query, "", 0});
-    us.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start).count());
+    us.push_back(std::chrono::duration<double, std::micro>(std::chrono::steady_clock::now() - start)
+                     .count());
     benchmark::DoNotOptimize(a);
     ++i;
   }

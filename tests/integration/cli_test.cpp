@@ -120,7 +120,7 @@ TEST_CASE("unknown commands, verbs and options are usage errors with one clear l
   CHECK(r.err ==
         "agentsys: error: unknown command 'frobnicate': expected one of plugins, module, run, "
         "batch, runs, events, metrics, config, preflight, migrate, golden, lineage, policy, "
-        "snapshot, todo, gate, reconcile, sample (see agentsys --help)\n");
+        "snapshot, todo, gate, reconcile, sample, skills (see agentsys --help)\n");
   r = cli({"module", "explode"});
   CHECK(r.exit_code == 2);
   CHECK(r.err ==
@@ -140,12 +140,12 @@ TEST_CASE("plugins list shows the bundled plugins, as a table and as JSON") {
         "report_orchestrator_v2", "report_scheduler_v2", "report_remediation_runner_v2"}) {
     CHECK(contains(r.out, name));
   }
-  CHECK(contains(r.out, "11 plugin(s) loaded, 0 refused"));
+  CHECK(contains(r.out, "14 plugin(s) loaded, 0 refused"));
 
   r = cli({"plugins", "list", "--json"});
   REQUIRE(r.exit_code == 0);
   json doc = json::parse(r.out);
-  REQUIRE(doc["plugins"].size() == 11);
+  REQUIRE(doc["plugins"].size() == 14);
   std::map<std::string, json> by_name;
   for (const json& p : doc["plugins"]) by_name[p["name"].get<std::string>()] = p;
   CHECK(doc["plugins"][0]["name"] == "demo_v1");  // sorted by name
@@ -168,7 +168,7 @@ TEST_CASE("every bad plugin is refused with one line naming the file and why, th
   Result r = cli({"--plugin-dir", kPlugins, "--plugin-dir", kBad, "plugins", "list", "--json"});
   REQUIRE(r.exit_code == 0);
   json doc = json::parse(r.out);
-  CHECK(doc["plugins"].size() == 11);  // the bundled plugins still load
+  CHECK(doc["plugins"].size() == 14);  // the bundled plugins still load
   std::map<std::string, std::string> refused;
   for (const auto& item : doc["refused"]) {
     refused[fs::path(item["file"].get<std::string>()).stem().string()] = item["reason"];

@@ -57,8 +57,9 @@ TEST_CASE("preflight passes on the repository's configuration for dev, staging a
   CHECK(j["problems"].empty());
   CHECK(j["checked"]["env"] == "dev");
   CHECK(j["checked"]["files"].get<int>() >= 5);
-  CHECK(j["checked"]["modules"] == json::array({"demo", "report_orchestrator",
-                                                "report_remediation_runner", "report_scheduler"}));
+  CHECK(j["checked"]["modules"] ==
+        json::array({"demo", "report_orchestrator", "report_remediation_runner", "report_scheduler",
+                     "skill_parser", "skill_router"}));
 }
 
 TEST_CASE("preflight reports every problem of a broken configuration in one run, located") {
