@@ -226,4 +226,17 @@ TEST_CASE("skills dual track: a shadow run over a request log labels which side 
   CHECK(warn == 1);  // graded warn by the module's rule routing_disagreement
   const std::string summary = slurp(dir / "summary.md");
   CHECK(contains(summary, "Labelled pairs: 3; right: both 2, only V1 0, only V2 1, neither 0"));
+
+  // The other two of the plan's commands take the domain too.
+  r = cli.script("scripts/migration/v2_cutover.sh",
+                 {"--target-month", "202602", "--domain", "skills", "--percent", "20"});
+  REQUIRE_MESSAGE(r.exit_code == 0, r.out << r.err);
+  CHECK(contains(r.out, "skill_router: shadow -> cutover 20%"));
+  r = cli.script("scripts/migration/v2_rollback.sh",
+                 {"--target-month", "202602", "--domain", "skills", "--reason", "output_mismatch"});
+  REQUIRE_MESSAGE(r.exit_code == 0, r.out << r.err);
+  CHECK(contains(r.out, "rolled back skill_router to V1"));
+  for (const json& m : cli.json_of({"module", "list", "--json"})) {
+    if (m["module"] == "skill_router") CHECK(m["mode"] == "v1");
+  }
 }
