@@ -54,6 +54,7 @@ Router::Router(std::vector<Skill> skills, const RouterSettings& settings,
     return any ? blocked : std::vector<char>();
   };
   blocked_ = mask("");
+  for (const Skill& s : index_.skills()) names_.insert(s.name);
   for (const auto& [tenant, policy] : settings_.tenants) blocked_by_tenant_[tenant] = mask(tenant);
 }
 
@@ -89,7 +90,8 @@ RouteAnswer Router::route(const RouteRequest& request) const {
     if (!applies(rule, request.tenant) || !std::regex_search(text, rule.compiled)) continue;
     if (rule.action == RouteRule::Action::forbid) {
       forbidden.insert(rule.skill);
-    } else if (forced == nullptr && allowed(rule.skill, request.tenant)) {
+    } else if (forced == nullptr && names_.count(rule.skill) != 0 &&
+               allowed(rule.skill, request.tenant)) {
       forced = &rule;
     }
   }

@@ -2,12 +2,14 @@
 // skill_router: ranks the skills of a catalogue for a request and decides which one serves it,
 // or that none does. Ranking is the index's BM25F (skill_index.hpp); then, in order:
 // disabled skills and those the tenant may not use are removed; `forbid` rules whose pattern
-// matches the request remove their skill; the first `force` rule that matches puts its skill
+// matches the request remove their skill; the first `force` rule that matches (and names a
+// skill of the catalogue) puts its skill
 // first with confidence 1; otherwise the top skill's confidence is
 //   coverage(request, skill) ^ coverage_exponent x (1 - exp(-score / score_scale))
 // (the share of the request's idf mass the skill matches, times a saturating score)
 // and below `threshold` the answer is no skill. docs/skills.md explains each part.
 #include <map>
+#include <set>
 #include <memory>
 #include <optional>
 #include <string>
@@ -61,6 +63,7 @@ class Router {
   /// allowed() of every skill, computed once: per tenant with a policy, and for the others.
   std::map<std::string, std::vector<char>, std::less<>> blocked_by_tenant_;
   std::vector<char> blocked_;  ///< disabled skills; empty when none are
+  std::set<std::string, std::less<>> names_;  ///< a force rule naming no skill forces nothing
 };
 
 }  // namespace agentsys::skills
