@@ -119,13 +119,23 @@ void read_allowed_tools(SkillReader& r, const YAML::Node& value, Skill& s) {
   for (std::string w; words >> w;) s.allowed_tools.push_back(w);
 }
 
+/// Characters (code points) in UTF-8 text: the spec's limits are in characters, and a
+/// description in Chinese takes three bytes a character (counting bytes rejected a
+/// 400-character Chinese description as "1200 characters").
+size_t utf8_length(const std::string& text) {
+  return static_cast<size_t>(std::count_if(text.begin(), text.end(), [](char c) {
+    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;  // not a continuation byte
+  }));
+}
+
 void check_length(SkillReader& r, const YAML::Node& key, const std::string& field,
                   const std::string& value, size_t max) {
+  const size_t length = utf8_length(value);
   if (value.empty()) {
     r.add(key.Mark(), field, "must not be empty (1-" + std::to_string(max) + " characters)");
-  } else if (value.size() > max) {
+  } else if (length > max) {
     r.add(key.Mark(), field,
-          "is " + std::to_string(value.size()) + " characters; at most " + std::to_string(max));
+          "is " + std::to_string(length) + " characters; at most " + std::to_string(max));
   }
 }
 
@@ -228,6 +238,7 @@ ParsedSkill parse_skill(const fs::path& skill_md, std::string_view text) {
         r.add(entry.first.Mark(), field, "appears twice; the first is used", Severity::warning);
         continue;
       }
+      if (field == "name") out.name_line = r.line_of(entry.first.Mark());
       has_name |= field == "name";
       has_description |= field == "description";
       read_field(r, entry.first, entry.second, s, folder);
@@ -295,8 +306,9 @@ Catalog scan_skills(const fs::path& root) {
       continue;
     }
     if (!names.insert(parsed.skill->name).second) {
+      // Located at the file's `name:` line (not a fixed line 2: fields come in any order).
       unsorted.findings.push_back(
-          {parsed.skill->file.string(), 2, "name",
+          {parsed.skill->file.string(), parsed.name_line, "name",
            "'" + parsed.skill->name + "' is already the name of an earlier skill; skipped",
            Severity::warning});
       continue;

@@ -19,7 +19,8 @@ namespace agentsys::skills {
 struct ParsedSkill {
   std::optional<Skill> skill;  ///< nullopt when the skill is invalid
   std::vector<Finding> findings;
-  std::string body;  ///< the Markdown body, read with the front matter (for indexing)
+  std::string body;   ///< the Markdown body, read with the front matter (for indexing)
+  int name_line = 0;  ///< the file line of the `name` field (0: none), for later findings
 };
 
 /// Parses the text of `skill_md` (the folder name is the path's parent's name).
