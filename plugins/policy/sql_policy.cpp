@@ -1,6 +1,7 @@
 #include "sql_policy.hpp"
 
 #include <pg_query.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <memory>
@@ -206,10 +207,27 @@ class Walker {
   std::vector<std::string> scope_;
 };
 
+/// libpg_query keeps a memory context per thread. It frees a worker thread's when the thread
+/// ends (a pthread key destructor), never the main thread's: once this plugin is unloaded, that
+/// context would be unreachable, a leak. So the main thread's is freed when the plugin's
+/// statics are destroyed (at unload or exit), if the main thread ever parsed. Not on any other
+/// thread: pg_query_exit() leaves the key set, and the thread's end would free it again.
+thread_local bool t_parsed = false;
+
+struct MainThreadParserContext {
+  MainThreadParserContext() = default;
+  ~MainThreadParserContext() {
+    if (t_parsed && ::gettid() == ::getpid()) pg_query_exit();
+  }
+  MainThreadParserContext(const MainThreadParserContext&) = delete;
+  MainThreadParserContext& operator=(const MainThreadParserContext&) = delete;
+};
+const MainThreadParserContext kMainThreadParserContext;
+
 /// Frees a libpg_query result on every path.
 struct ParseResult {
   PgQueryParseResult r;
-  explicit ParseResult(const std::string& sql) : r(pg_query_parse(sql.c_str())) {}
+  explicit ParseResult(const std::string& sql) : r(pg_query_parse(sql.c_str())) { t_parsed = true; }
   ~ParseResult() { pg_query_free_parse_result(r); }
   ParseResult(const ParseResult&) = delete;
   ParseResult& operator=(const ParseResult&) = delete;

@@ -9,9 +9,9 @@
 // (the share of the request's idf mass the skill matches, times a saturating score)
 // and below `threshold` the answer is no skill. docs/skills.md explains each part.
 #include <map>
-#include <set>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -62,7 +62,7 @@ class Router {
   SkillIndex index_;
   /// allowed() of every skill, computed once: per tenant with a policy, and for the others.
   std::map<std::string, std::vector<char>, std::less<>> blocked_by_tenant_;
-  std::vector<char> blocked_;  ///< disabled skills; empty when none are
+  std::vector<char> blocked_;                 ///< disabled skills; empty when none are
   std::set<std::string, std::less<>> names_;  ///< a force rule naming no skill forces nothing
 };
 
