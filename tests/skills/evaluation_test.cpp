@@ -15,18 +15,12 @@
 #include "skills_test_support.hpp"
 
 using namespace agentsys::skills;
+using agentsys::skills_test::make_skill;
 using agentsys::skills_test::TempDir;
 using agentsys::skills_test::write_file;
 using json = nlohmann::json;
 
 namespace {
-
-Skill make_skill(std::string name, std::string description) {
-  Skill s;
-  s.name = std::move(name);
-  s.description = std::move(description);
-  return s;
-}
 
 /// Three skills, and a rule forcing deploy-rollback for requests starting "urgent" (which
 /// makes a known rank 2: the forced skill first, the ranking's best second).

@@ -17,18 +17,12 @@
 #include "skills_test_support.hpp"
 
 using namespace agentsys::skills;
+using agentsys::skills_test::make_skill;
 using agentsys::skills_test::TempDir;
 using agentsys::skills_test::write_skill;
 using json = nlohmann::json;
 
 namespace {
-
-Skill make_skill(std::string name, std::string description) {
-  Skill s;
-  s.name = std::move(name);
-  s.description = std::move(description);
-  return s;
-}
 
 /// Five skills in name order (the index breaks ties by position), one described in Chinese.
 std::vector<Skill> catalogue() {

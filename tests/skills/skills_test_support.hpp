@@ -8,6 +8,8 @@
 #include <fstream>
 #include <string>
 
+#include "skill.hpp"
+
 namespace agentsys::skills_test {
 namespace fs = std::filesystem;
 
@@ -51,6 +53,14 @@ inline fs::path write_skill(const fs::path& root, const std::string& folder,
   const fs::path file = root / folder / "SKILL.md";
   write_file(file, "---\n" + front_matter + "---\n" + body);
   return file;
+}
+
+/// A skill held in memory only (no folder): for router tests with body_weight 0.
+inline skills::Skill make_skill(std::string name, std::string description) {
+  skills::Skill s;
+  s.name = std::move(name);
+  s.description = std::move(description);
+  return s;
 }
 
 }  // namespace agentsys::skills_test

@@ -7,6 +7,16 @@ namespace agentsys::skills {
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 
+SkillsFolders::SkillsFolders(Host host, std::string_view config_json) : host_(host) {
+  const json c =
+      json::parse(config_json.empty() ? std::string_view("{}") : config_json, nullptr, false);
+  try {
+    settings_ = parse_router_settings(c.is_object() ? c : json::object());
+  } catch (const std::invalid_argument& e) {
+    throw Error(AS_ERR_INVALID_INPUT, e.what());
+  }
+}
+
 std::string SkillsFolders::folder(const Call& call, const std::string& dir) const {
   const std::string chosen = dir.empty() ? settings_.skills_dir : dir;
   if (chosen.empty()) {
@@ -15,7 +25,12 @@ std::string SkillsFolders::folder(const Call& call, const std::string& dir) cons
                 "config table (config/modules/skills.toml) and run with that configuration");
   }
   const std::string path = fs::absolute(chosen).lexically_normal().string();
-  if (dir.empty() && host_.offers(Service::policy_check)) {
+  if (!dir.empty()) return path;
+  {
+    std::lock_guard lock(allowed_mutex_);
+    if (allowed_ == path) return path;
+  }
+  if (host_.offers(Service::policy_check)) {
     const json decision = json::parse(
         host_.request(Service::policy_check, call,
                       json{{"kind", "path"}, {"path", path}, {"access", "read"}}.dump()));
@@ -26,6 +41,8 @@ std::string SkillsFolders::folder(const Call& call, const std::string& dir) cons
                                             "); allow it under [path] in config/policy/");
     }
   }
+  std::lock_guard lock(allowed_mutex_);
+  allowed_ = path;
   return path;
 }
 

@@ -17,7 +17,9 @@ namespace agentsys::skills {
 
 class SkillsFolders {
  public:
-  SkillsFolders(Host host, RouterSettings settings) : host_(host), settings_(std::move(settings)) {}
+  /// `config_json` is the plugin's configuration (parse_router_settings); a bad one throws
+  /// agentsys::Error AS_ERR_INVALID_INPUT naming the key.
+  SkillsFolders(Host host, std::string_view config_json);
 
   /// The catalogue of `dir` (absolute or relative to the working directory), or of the
   /// configured folder when `dir` is empty. Throws agentsys::Error: AS_ERR_INVALID_INPUT when
@@ -34,6 +36,10 @@ class SkillsFolders {
   RouterSettings settings_;
   std::mutex mutex_;
   std::map<std::string, std::unique_ptr<LiveCatalog>> catalogs_;
+  /// The configured folder once policy allowed it ("" until then): a route is not a new read
+  /// decision per request (the instance lives as long as its configuration and policy).
+  mutable std::mutex allowed_mutex_;
+  mutable std::string allowed_;
 };
 
 }  // namespace agentsys::skills

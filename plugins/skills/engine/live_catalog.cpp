@@ -75,12 +75,8 @@ bool LiveCatalog::changed() {
 std::shared_ptr<const CatalogState> LiveCatalog::current() {
   std::lock_guard lock(mutex_);
   if (state_ && !changed()) return state_;
-  if (!state_) {
-    watch_folders();  // before the scan: a change during it is seen next time
-    static_cast<void>(changed());
-  } else {
-    watch_folders();  // new skill folders
-  }
+  watch_folders();  // new skill folders; before the scan, so a change during it is seen next time
+  if (!state_) static_cast<void>(changed());  // the first scan reads everything as it is
   Catalog catalog = scan_skills(dir_);
   auto next = std::make_shared<CatalogState>();
   next->findings = std::move(catalog.findings);

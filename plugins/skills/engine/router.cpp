@@ -85,7 +85,7 @@ RouteAnswer Router::route(const RouteRequest& request) const {
 
   std::set<std::string> forbidden;
   const RouteRule* forced = nullptr;
-  const std::string text(request.text);
+  const std::string text(settings_.rules.empty() ? std::string_view() : request.text);
   for (const RouteRule& rule : settings_.rules) {
     if (!applies(rule, request.tenant) || !std::regex_search(text, rule.compiled)) continue;
     if (rule.action == RouteRule::Action::forbid) {

@@ -11,7 +11,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "router_settings.hpp"
 #include "skills_commands.hpp"
 #include "skills_config.hpp"
 #include "skills_folders.hpp"
@@ -22,22 +21,13 @@ namespace {
 
 using json = nlohmann::json;
 
-RouterSettings settings_of(std::string_view config) {
-  const json c = json::parse(config.empty() ? std::string_view("{}") : config, nullptr, false);
-  try {
-    return parse_router_settings(c.is_object() ? c : json::object());
-  } catch (const std::invalid_argument& e) {
-    throw Error(AS_ERR_INVALID_INPUT, e.what());
-  }
-}
-
 class SkillParserV2 {
  public:
   static std::string validate_config(Host /*host*/, std::string_view request) {
     return validate_skills_config(request);
   }
 
-  SkillParserV2(Host host, std::string_view config) : folders_(host, settings_of(config)) {}
+  SkillParserV2(Host host, std::string_view config) : folders_(host, config) {}
 
   CommandResult command(const Call& call) { return run_catalog_command(folders_, call); }
 

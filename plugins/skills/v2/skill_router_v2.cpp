@@ -12,7 +12,6 @@
 
 #include <nlohmann/json.hpp>
 
-#include "router_settings.hpp"
 #include "skills_commands.hpp"
 #include "skills_config.hpp"
 #include "skills_folders.hpp"
@@ -22,15 +21,6 @@ namespace agentsys::skills {
 namespace {
 
 using json = nlohmann::json;
-
-RouterSettings settings_of(std::string_view config) {
-  const json c = json::parse(config.empty() ? std::string_view("{}") : config, nullptr, false);
-  try {
-    return parse_router_settings(c.is_object() ? c : json::object());
-  } catch (const std::invalid_argument& e) {
-    throw Error(AS_ERR_INVALID_INPUT, e.what());
-  }
-}
 
 struct RouteInput {
   std::string request;
@@ -69,7 +59,7 @@ class SkillRouterV2 {
     return validate_skills_config(request);
   }
 
-  SkillRouterV2(Host host, std::string_view config) : folders_(host, settings_of(config)) {}
+  SkillRouterV2(Host host, std::string_view config) : folders_(host, config) {}
 
   CommandResult command(const Call& call) { return run_routing_command(folders_, call); }
 
